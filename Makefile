@@ -1,0 +1,102 @@
+# univend — build, test, bench.
+#
+#   make            build/univend and the drivers in build/drivers/
+#   make test       build under AddressSanitizer + UBSan (build/san/) and run
+#                   the unit tests (Check) and the end-to-end CLI tests
+#   make valgrind   the unit tests and an end-to-end sale under valgrind
+#   make bench      print throughput and latency figures
+#   make clean
+
+CC      ?= cc
+BUILD   ?= build
+SAN     ?= 0
+DRIVER_DIR ?= $(abspath $(BUILD))/drivers
+
+WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -fno-common
+LDLIBS  := -ldb-5.3 $(shell pkg-config --libs libgcrypt 2>/dev/null || libgcrypt-config --libs) -ldl
+ifeq ($(SAN),1)
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+CFLAGS  += $(SANFLAGS)
+LDFLAGS += $(SANFLAGS)
+endif
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
+
+CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard db/*.c)
+CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
+STS_SRC  := drivers/sts/sts_token.c drivers/sts/sts_crypt.c
+STS_LIB_OBJ := $(STS_SRC:%.c=$(BUILD)/pic/%.o)
+DRIVERS  := $(BUILD)/drivers/sts.so
+TEST_DRIVER_SRC := $(wildcard tests/drivers/*.c)
+TEST_DRIVERS := $(TEST_DRIVER_SRC:tests/drivers/%.c=$(BUILD)/test-drivers/%.so)
+UNIT_SRC := $(wildcard tests/unit/*.c)
+UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
+BENCH_SRC := $(wildcard tests/bench/*.c)
+
+.PHONY: all test unit e2e valgrind bench clean
+all: $(BUILD)/univend $(DRIVERS)
+
+$(BUILD)/obj/src/ctx.o: CFLAGS += -DUV_DRIVER_DIR='"$(DRIVER_DIR)"'
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Isrc -Idrivers/sts -MMD -MP -c $< -o $@
+
+$(BUILD)/pic/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -MMD -MP -c $< -o $@
+
+$(BUILD)/libunivend.a: $(CORE_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/univend: $(BUILD)/obj/src/main.o $(BUILD)/libunivend.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+
+$(BUILD)/drivers/sts.so: $(BUILD)/pic/drivers/sts/sts_driver.o $(STS_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now $^ $(LDLIBS) -o $@
+
+# Deliberately broken drivers for the loader's refusal tests.
+$(BUILD)/test-drivers/%.so: $(BUILD)/pic/tests/drivers/%.o
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared $^ -o $@
+
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(STS_LIB_OBJ) $(BUILD)/libunivend.a
+	$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
+
+$(BUILD)/bench: $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(STS_LIB_OBJ) $(BUILD)/libunivend.a
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lm -o $@
+
+# ---- tests: always under AddressSanitizer + UBSan ------------------------
+SAN_BUILD := $(BUILD)/san
+test:
+	$(MAKE) --no-print-directory SAN=1 BUILD=$(SAN_BUILD) CFLAGS="-O1 -g" unit e2e
+
+unit: $(BUILD)/unit-tests $(DRIVERS) $(TEST_DRIVERS)
+	UNIVEND_TEST_DRIVERS=$(abspath $(BUILD))/test-drivers UNIVEND_DRIVERS=$(abspath $(BUILD))/drivers \
+	  ASAN_OPTIONS=detect_leaks=1 $(BUILD)/unit-tests
+
+e2e: $(BUILD)/univend $(DRIVERS) $(TEST_DRIVERS)
+	UNIVEND=$(abspath $(BUILD))/univend UNIVEND_TEST_DRIVERS=$(abspath $(BUILD))/test-drivers \
+	  tests/e2e/run
+
+valgrind: all $(BUILD)/unit-tests $(TEST_DRIVERS)
+	UNIVEND_TEST_DRIVERS=$(abspath $(BUILD))/test-drivers UNIVEND_DRIVERS=$(abspath $(BUILD))/drivers \
+	  CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	  $(BUILD)/unit-tests
+	UNIVEND=$(abspath $(BUILD))/univend VALGRIND=1 tests/e2e/valgrind-sale
+
+bench: $(BUILD)/bench $(DRIVERS)
+	UNIVEND_DRIVERS=$(abspath $(BUILD))/drivers $(BUILD)/bench
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

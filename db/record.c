@@ -1,0 +1,266 @@
+/* record.c — table-driven tag-length-value codec for stored records. */
+#include "record.h"
+
+#include <string.h>
+
+#define F(tag, type, st, m) {tag, type, offsetof(st, m), sizeof(((st *)0)->m), 0}
+#define FB(tag, st, m, lenm) {tag, RF_BLOB, offsetof(st, m), sizeof(((st *)0)->m), offsetof(st, lenm)}
+#define LAYOUT(var, st, arr) \
+    const struct rec_layout var = {#st, sizeof(st), arr, sizeof(arr) / sizeof(arr[0])}
+
+static const struct rec_field meter_fields[] = {
+    F(1, RF_STR, struct rec_meter, number),
+    F(2, RF_STR, struct rec_meter, type_code),
+    F(3, RF_STR, struct rec_meter, customer),
+    F(4, RF_STR, struct rec_meter, tariff),
+    F(5, RF_STR, struct rec_meter, params),
+    FB(6, struct rec_meter, state, state_len),
+    F(7, RF_I64, struct rec_meter, created_at),
+    F(8, RF_I64, struct rec_meter, last_sale_at),
+    F(9, RF_U64, struct rec_meter, sales_count),
+    F(10, RF_U64, struct rec_meter, last_receipt),
+};
+LAYOUT(rec_meter_layout, struct rec_meter, meter_fields);
+
+static const struct rec_field customer_fields[] = {
+    F(1, RF_STR, struct rec_customer, id),
+    F(2, RF_STR, struct rec_customer, name),
+    F(3, RF_STR, struct rec_customer, address),
+    F(4, RF_STR, struct rec_customer, phone),
+    F(5, RF_I64, struct rec_customer, created_at),
+};
+LAYOUT(rec_customer_layout, struct rec_customer, customer_fields);
+
+static const struct rec_field tariff_fields[] = {
+    F(1, RF_STR, struct rec_tariff, id),
+    F(2, RF_STR, struct rec_tariff, name),
+    F(3, RF_I64, struct rec_tariff, price_milli),
+    F(4, RF_U32, struct rec_tariff, vat_bp),
+    F(5, RF_I64, struct rec_tariff, created_at),
+};
+LAYOUT(rec_tariff_layout, struct rec_tariff, tariff_fields);
+
+static const struct rec_field typeidx_fields[] = {
+    F(1, RF_STR, struct rec_typeidx, code),
+    F(2, RF_STR, struct rec_typeidx, file),
+    F(3, RF_STR, struct rec_typeidx, driver),
+    F(4, RF_STR, struct rec_typeidx, version),
+    F(5, RF_STR, struct rec_typeidx, vendor),
+    F(6, RF_BYTES, struct rec_typeidx, sha256),
+    F(7, RF_I64, struct rec_typeidx, registered_at),
+    F(8, RF_STR, struct rec_typeidx, registered_by),
+};
+LAYOUT(rec_typeidx_layout, struct rec_typeidx, typeidx_fields);
+
+static const struct rec_field receipt_fields[] = {
+    F(1, RF_U64, struct rec_receipt, number),
+    F(2, RF_I64, struct rec_receipt, time),
+    F(3, RF_STR, struct rec_receipt, kiosk),
+    F(4, RF_STR, struct rec_receipt, clerk),
+    F(5, RF_STR, struct rec_receipt, meter),
+    F(6, RF_STR, struct rec_receipt, customer),
+    F(7, RF_STR, struct rec_receipt, type_code),
+    F(8, RF_STR, struct rec_receipt, driver),
+    F(9, RF_STR, struct rec_receipt, driver_version),
+    F(10, RF_STR, struct rec_receipt, tariff),
+    F(11, RF_STR, struct rec_receipt, currency),
+    F(12, RF_I64, struct rec_receipt, gross),
+    F(13, RF_I64, struct rec_receipt, net),
+    F(14, RF_I64, struct rec_receipt, vat),
+    F(15, RF_I64, struct rec_receipt, price_milli),
+    F(16, RF_U32, struct rec_receipt, vat_bp),
+    F(17, RF_U32, struct rec_receipt, credit_kind),
+    F(18, RF_U64, struct rec_receipt, energy_wh),
+    F(19, RF_U64, struct rec_receipt, energy_wh_requested),
+    F(20, RF_STR, struct rec_receipt, token_id),
+    F(21, RF_STR, struct rec_receipt, tokens[0]),
+    F(22, RF_STR, struct rec_receipt, tokens[1]),
+    F(23, RF_STR, struct rec_receipt, tokens[2]),
+    F(24, RF_STR, struct rec_receipt, tokens[3]),
+    F(25, RF_U32, struct rec_receipt, n_tokens),
+    F(26, RF_U32, struct rec_receipt, reprints),
+    F(27, RF_BYTES, struct rec_receipt, prev_hash),
+    F(28, RF_BYTES, struct rec_receipt, hash),
+};
+LAYOUT(rec_receipt_layout, struct rec_receipt, receipt_fields);
+
+static const struct rec_field audit_fields[] = {
+    F(1, RF_U64, struct rec_audit, seq),
+    F(2, RF_I64, struct rec_audit, time),
+    F(3, RF_STR, struct rec_audit, actor),
+    F(4, RF_STR, struct rec_audit, action),
+    F(5, RF_STR, struct rec_audit, subject),
+    F(6, RF_STR, struct rec_audit, detail),
+    F(7, RF_BYTES, struct rec_audit, prev_hash),
+    F(8, RF_BYTES, struct rec_audit, hash),
+};
+LAYOUT(rec_audit_layout, struct rec_audit, audit_fields);
+
+static const struct rec_field key_fields[] = {
+    F(1, RF_STR, struct rec_key, ref),
+    F(2, RF_BYTES, struct rec_key, nonce),
+    FB(3, struct rec_key, ct, ct_len),
+    F(4, RF_BYTES, struct rec_key, tag),
+    F(5, RF_I64, struct rec_key, created_at),
+    F(6, RF_STR, struct rec_key, created_by),
+};
+LAYOUT(rec_key_layout, struct rec_key, key_fields);
+
+static void put_le(uint8_t *p, uint64_t v, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+
+static uint64_t get_le(const uint8_t *p, size_t n)
+{
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++)
+        v |= (uint64_t)p[i] << (8 * i);
+    return v;
+}
+
+size_t rec_encode(const struct rec_layout *l, const void *rec, uint8_t *buf, size_t cap)
+{
+    const uint8_t *base = rec;
+    size_t pos = 0;
+    if (cap < 1)
+        return 0;
+    buf[pos++] = REC_VERSION;
+    for (size_t i = 0; i < l->n_fields; i++) {
+        const struct rec_field *f = &l->fields[i];
+        const uint8_t *src = base + f->offset;
+        uint8_t tmp[8];
+        size_t n;
+        switch (f->type) {
+        case RF_STR:
+            n = strnlen((const char *)src, f->size);
+            if (n == f->size)
+                return 0; /* unterminated: refuse rather than truncate */
+            if (n == 0)
+                continue; /* empty strings are simply absent */
+            break;
+        case RF_I64:
+        case RF_U64: {
+            uint64_t v;
+            memcpy(&v, src, 8);
+            put_le(tmp, v, 8);
+            src = tmp;
+            n = 8;
+            break;
+        }
+        case RF_U32: {
+            uint32_t v;
+            memcpy(&v, src, 4);
+            put_le(tmp, v, 4);
+            src = tmp;
+            n = 4;
+            break;
+        }
+        case RF_BYTES:
+            n = f->size;
+            break;
+        case RF_BLOB: {
+            uint32_t len;
+            memcpy(&len, base + f->len_off, sizeof len);
+            if (len > f->size)
+                return 0;
+            n = len;
+            break;
+        }
+        default:
+            return 0;
+        }
+        if (n > 0xFFFF || cap - pos < 3 + n)
+            return 0;
+        buf[pos] = f->tag;
+        put_le(buf + pos + 1, n, 2);
+        memcpy(buf + pos + 3, src, n);
+        pos += 3 + n;
+    }
+    return pos;
+}
+
+static const struct rec_field *find_field(const struct rec_layout *l, uint8_t tag)
+{
+    for (size_t i = 0; i < l->n_fields; i++)
+        if (l->fields[i].tag == tag)
+            return &l->fields[i];
+    return NULL;
+}
+
+int rec_decode(const struct rec_layout *l, const uint8_t *buf, size_t len, void *rec)
+{
+    uint8_t *base = rec;
+    size_t pos = 1;
+    memset(rec, 0, l->struct_size);
+    if (buf == NULL || len < 1 || buf[0] != REC_VERSION)
+        return -1;
+    while (pos < len) {
+        if (len - pos < 3)
+            return -1;
+        uint8_t tag = buf[pos];
+        size_t n = (size_t)get_le(buf + pos + 1, 2);
+        const uint8_t *v = buf + pos + 3;
+        if (len - pos - 3 < n)
+            return -1;
+        pos += 3 + n;
+        const struct rec_field *f = find_field(l, tag);
+        if (f == NULL)
+            continue; /* written by a newer version: skip */
+        uint8_t *dst = base + f->offset;
+        switch (f->type) {
+        case RF_STR:
+            if (n >= f->size || memchr(v, '\0', n) != NULL)
+                return -1;
+            memcpy(dst, v, n);
+            dst[n] = '\0';
+            break;
+        case RF_I64:
+        case RF_U64: {
+            if (n != 8)
+                return -1;
+            uint64_t x = get_le(v, 8);
+            memcpy(dst, &x, 8);
+            break;
+        }
+        case RF_U32: {
+            if (n != 4)
+                return -1;
+            uint32_t x = (uint32_t)get_le(v, 4);
+            memcpy(dst, &x, 4);
+            break;
+        }
+        case RF_BYTES:
+            if (n != f->size)
+                return -1;
+            memcpy(dst, v, n);
+            break;
+        case RF_BLOB: {
+            if (n > f->size)
+                return -1;
+            uint32_t bl = (uint32_t)n;
+            memcpy(dst, v, n);
+            memcpy(base + f->len_off, &bl, sizeof bl);
+            break;
+        }
+        default:
+            return -1;
+        }
+    }
+    return 0;
+}
+
+void rec_u64_key(uint64_t v, uint8_t out[8])
+{
+    for (int i = 0; i < 8; i++)
+        out[i] = (uint8_t)(v >> (56 - 8 * i));
+}
+
+uint64_t rec_u64_from_key(const uint8_t in[8])
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | in[i];
+    return v;
+}

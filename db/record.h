@@ -1,0 +1,149 @@
+/*
+ * record.h — the records univend keeps in Berkeley DB, and their codec.
+ *
+ * Each record is stored as a version byte followed by tag-length-value
+ * fields (tag: 1 byte, length: 2 bytes little endian, value). Decoding skips
+ * tags it does not know, so a newer kiosk can add fields without a
+ * migration, and refuses any field that overruns the buffer or its slot, so
+ * a damaged record is reported, never read past. The field layout of each
+ * record type is a table (struct rec_field), so one encoder and one decoder
+ * serve all of them.
+ */
+#ifndef UV_RECORD_H
+#define UV_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define REC_VERSION 1
+#define REC_ID_MAX 32       /* ids: meters, customers, tariffs, clerks  */
+#define REC_PARAMS_MAX 512  /* meter parameters as "name=value\n..."    */
+#define REC_TOKEN_MAX 64
+#define REC_TOKENS 4
+#define REC_STATE_MAX 256
+
+struct rec_meter {
+    char number[REC_ID_MAX];
+    char type_code[16];
+    char customer[REC_ID_MAX];
+    char tariff[REC_ID_MAX];
+    char params[REC_PARAMS_MAX];
+    uint8_t state[REC_STATE_MAX];
+    uint32_t state_len;
+    int64_t created_at;
+    int64_t last_sale_at;
+    uint64_t sales_count;
+    uint64_t last_receipt;
+};
+
+struct rec_customer {
+    char id[REC_ID_MAX];
+    char name[96];
+    char address[128];
+    char phone[32];
+    int64_t created_at;
+};
+
+struct rec_tariff {
+    char id[REC_ID_MAX];
+    char name[64];
+    int64_t price_milli;   /* price of 1 kWh in 1/1000 of a currency minor unit */
+    uint32_t vat_bp;       /* VAT in basis points: 1500 = 15.00 %              */
+    int64_t created_at;
+};
+
+/* Type index entry: meter type code -> driver file. */
+struct rec_typeidx {
+    char code[16];
+    char file[128];        /* file name inside the driver directory */
+    char driver[32];       /* driver name from its descriptor        */
+    char version[32];
+    char vendor[64];
+    uint8_t sha256[32];    /* of the .so at registration             */
+    int64_t registered_at;
+    char registered_by[REC_ID_MAX];
+};
+
+struct rec_receipt {
+    uint64_t number;
+    int64_t time;
+    char kiosk[REC_ID_MAX];
+    char clerk[REC_ID_MAX];
+    char meter[REC_ID_MAX];
+    char customer[REC_ID_MAX];
+    char type_code[16];
+    char driver[32];
+    char driver_version[32];
+    char tariff[REC_ID_MAX];
+    char currency[4];
+    int64_t gross;          /* paid, minor units, VAT included */
+    int64_t net;
+    int64_t vat;
+    int64_t price_milli;
+    uint32_t vat_bp;
+    uint32_t credit_kind;
+    uint64_t energy_wh;     /* what the token carries          */
+    uint64_t energy_wh_requested;
+    char token_id[32];
+    char tokens[REC_TOKENS][REC_TOKEN_MAX];
+    uint32_t n_tokens;
+    uint32_t reprints;
+    uint8_t prev_hash[32];
+    uint8_t hash[32];
+};
+
+struct rec_audit {
+    uint64_t seq;
+    int64_t time;
+    char actor[REC_ID_MAX];
+    char action[32];
+    char subject[64];
+    char detail[256];
+    uint8_t prev_hash[32];
+    uint8_t hash[32];
+};
+
+/* A wrapped (encrypted) key. */
+struct rec_key {
+    char ref[64];
+    uint8_t nonce[12];
+    uint8_t ct[64];
+    uint32_t ct_len;
+    uint8_t tag[16];
+    int64_t created_at;
+    char created_by[REC_ID_MAX];
+};
+
+/* Field descriptor: how one struct member maps to one tag. */
+enum rec_type { RF_STR, RF_I64, RF_U64, RF_U32, RF_BYTES, RF_BLOB };
+struct rec_field {
+    uint8_t tag;
+    uint8_t type;
+    uint16_t offset;
+    uint16_t size;     /* slot size; for RF_BLOB the data size */
+    uint16_t len_off;  /* RF_BLOB: offset of its uint32_t length member */
+};
+
+struct rec_layout {
+    const char *name;
+    size_t struct_size;
+    const struct rec_field *fields;
+    size_t n_fields;
+};
+
+extern const struct rec_layout rec_meter_layout, rec_customer_layout, rec_tariff_layout,
+    rec_typeidx_layout, rec_receipt_layout, rec_audit_layout, rec_key_layout;
+
+/* Encode rec into buf (capacity cap); returns the length, or 0 if it does not fit. */
+size_t rec_encode(const struct rec_layout *l, const void *rec, uint8_t *buf, size_t cap);
+/* Decode into rec (zeroed first). Returns 0, or -1 if the data is malformed. */
+int rec_decode(const struct rec_layout *l, const uint8_t *buf, size_t len, void *rec);
+
+/* Largest encoded size of any record, for stack buffers. */
+#define REC_BUF_MAX 4096
+
+/* Fixed-width big-endian keys, so B-tree order is numeric order. */
+void rec_u64_key(uint64_t v, uint8_t out[8]);
+uint64_t rec_u64_from_key(const uint8_t in[8]);
+
+#endif

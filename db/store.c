@@ -1,0 +1,306 @@
+/* store.c — Berkeley DB environment, databases, transactions. */
+#include "store.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static const char *const db_files[UV_DB_COUNT] = {
+    [UV_DB_META] = "meta.db",           [UV_DB_TYPEIDX] = "typeindex.db",
+    [UV_DB_METERS] = "meters.db",       [UV_DB_CUSTOMERS] = "customers.db",
+    [UV_DB_TARIFFS] = "tariffs.db",     [UV_DB_RECEIPTS] = "receipts.db",
+    [UV_DB_AUDIT] = "audit.db",         [UV_DB_KEYS] = "keys.db",
+};
+
+uv_status store_fail(struct uv_error *err, int dbret, const char *what)
+{
+    if (dbret == DB_NOTFOUND)
+        return uv_fail(err, UVS_NOTFOUND, "%s: not found", what);
+    if (dbret == DB_KEYEXIST)
+        return uv_fail(err, UVS_EXISTS, "%s: already exists", what);
+    if (dbret == ENOSPC)
+        return uv_fail(err, UVS_STORE,
+                       "%s: the disk is full; nothing was written. Free space and try again",
+                       what);
+    if (dbret == DB_RUNRECOVERY)
+        return uv_fail(err, UVS_STORE,
+                       "%s: the database needs recovery; restart univend to run it", what);
+    return uv_fail(err, UVS_STORE, "%s: %s", what, db_strerror(dbret));
+}
+
+static void env_errcall(const DB_ENV *env, const char *prefix, const char *msg)
+{
+    (void)env;
+    (void)prefix;
+    /* Berkeley DB's own diagnostics are noisy for expected conditions; the
+       caller reports failures with context. Keep them for debugging only. */
+    if (getenv("UNIVEND_DB_DEBUG"))
+        fprintf(stderr, "bdb: %s\n", msg);
+}
+
+uv_status store_open(struct uv_store *s, const char *dir, int create, struct uv_error *err)
+{
+    int ret;
+    struct stat st;
+    memset(s, 0, sizeof *s);
+    if (snprintf(s->home, sizeof s->home, "%s", dir) >= (int)sizeof s->home)
+        return uv_fail(err, UVS_INPUT, "database directory path is too long");
+    if (stat(dir, &st) != 0) {
+        if (!create)
+            return uv_fail(err, UVS_NOTFOUND,
+                           "no kiosk database at %s (run 'univend init' first)", dir);
+        if (mkdir(dir, 0700) != 0)
+            return uv_fail(err, UVS_IO, "cannot create %s: %s", dir, strerror(errno));
+    } else if (!S_ISDIR(st.st_mode)) {
+        return uv_fail(err, UVS_INPUT, "%s is not a directory", dir);
+    }
+
+    if ((ret = db_env_create(&s->env, 0)) != 0)
+        return store_fail(err, ret, "creating the database environment");
+    s->env->set_errcall(s->env, env_errcall);
+    s->env->set_lk_detect(s->env, DB_LOCK_DEFAULT);
+    s->env->set_cachesize(s->env, 0, 8 * 1024 * 1024, 1);
+    s->env->set_lg_bsize(s->env, 256 * 1024);
+    s->env->set_lg_max(s->env, 4 * 1024 * 1024);
+    u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOG | DB_INIT_LOCK | DB_INIT_MPOOL |
+                      DB_REGISTER | DB_RECOVER;
+    if ((ret = s->env->open(s->env, dir, flags, 0600)) != 0) {
+        uv_status st2 = store_fail(err, ret, "opening the database environment");
+        s->env->close(s->env, 0);
+        s->env = NULL;
+        return st2;
+    }
+    s->env->log_set_config(s->env, DB_LOG_AUTO_REMOVE, 1);
+
+    for (int i = 0; i < UV_DB_COUNT; i++) {
+        DB *db;
+        if ((ret = db_create(&db, s->env, 0)) != 0) {
+            store_close(s);
+            return store_fail(err, ret, "creating a database handle");
+        }
+        u_int32_t oflags = DB_AUTO_COMMIT | (create ? DB_CREATE : DB_CREATE);
+        if ((ret = db->open(db, NULL, db_files[i], NULL, DB_BTREE, oflags, 0600)) != 0) {
+            db->close(db, 0);
+            store_close(s);
+            char what[96];
+            snprintf(what, sizeof what, "opening %s", db_files[i]);
+            return store_fail(err, ret, what);
+        }
+        s->db[i] = db;
+    }
+    return UVS_OK;
+}
+
+void store_close(struct uv_store *s)
+{
+    for (int i = 0; i < UV_DB_COUNT; i++) {
+        if (s->db[i]) {
+            s->db[i]->close(s->db[i], 0);
+            s->db[i] = NULL;
+        }
+    }
+    if (s->env) {
+        s->env->txn_checkpoint(s->env, 0, 0, 0);
+        s->env->close(s->env, 0);
+        s->env = NULL;
+    }
+}
+
+uv_status store_begin(struct uv_store *s, DB_TXN **txn, struct uv_error *err)
+{
+    int ret = s->env->txn_begin(s->env, NULL, txn, 0);
+    if (ret != 0) {
+        *txn = NULL;
+        return store_fail(err, ret, "starting a transaction");
+    }
+    return UVS_OK;
+}
+
+uv_status store_commit(DB_TXN *txn, struct uv_error *err)
+{
+    int ret = txn->commit(txn, 0); /* synchronous: on disk when it returns */
+    if (ret != 0)
+        return store_fail(err, ret, "committing");
+    return UVS_OK;
+}
+
+void store_abort(DB_TXN *txn)
+{
+    if (txn)
+        txn->abort(txn);
+}
+
+static void dbt_in(DBT *d, const void *p, size_t n)
+{
+    memset(d, 0, sizeof *d);
+    d->data = (void *)p;
+    d->size = (u_int32_t)n;
+}
+
+uv_status store_get(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *key,
+                    size_t klen, void *buf, size_t cap, size_t *len, int rmw,
+                    struct uv_error *err)
+{
+    DBT k, v;
+    dbt_in(&k, key, klen);
+    memset(&v, 0, sizeof v);
+    v.data = buf;
+    v.ulen = (u_int32_t)cap;
+    v.flags = DB_DBT_USERMEM;
+    int ret = s->db[id]->get(s->db[id], txn, &k, &v, rmw && txn ? DB_RMW : 0);
+    if (ret == DB_NOTFOUND)
+        return UVS_NOTFOUND;
+    if (ret == DB_BUFFER_SMALL)
+        return uv_fail(err, UVS_STORE, "a record in %s is larger than expected (damaged?)",
+                       db_files[id]);
+    if (ret != 0)
+        return store_fail(err, ret, db_files[id]);
+    *len = v.size;
+    return UVS_OK;
+}
+
+uv_status store_put(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *key,
+                    size_t klen, const void *val, size_t vlen, int nooverwrite,
+                    struct uv_error *err)
+{
+    DBT k, v;
+    dbt_in(&k, key, klen);
+    dbt_in(&v, val, vlen);
+    int ret = s->db[id]->put(s->db[id], txn, &k, &v, nooverwrite ? DB_NOOVERWRITE : 0);
+    if (ret == DB_KEYEXIST)
+        return UVS_EXISTS;
+    if (ret != 0)
+        return store_fail(err, ret, db_files[id]);
+    return UVS_OK;
+}
+
+uv_status store_del(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *key,
+                    size_t klen, struct uv_error *err)
+{
+    DBT k;
+    dbt_in(&k, key, klen);
+    int ret = s->db[id]->del(s->db[id], txn, &k, 0);
+    if (ret == DB_NOTFOUND)
+        return UVS_NOTFOUND;
+    if (ret != 0)
+        return store_fail(err, ret, db_files[id]);
+    return UVS_OK;
+}
+
+uv_status store_get_rec(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *key,
+                        size_t klen, const struct rec_layout *l, void *rec, int rmw,
+                        struct uv_error *err)
+{
+    uint8_t buf[REC_BUF_MAX];
+    size_t len = 0;
+    uv_status st = store_get(s, txn, id, key, klen, buf, sizeof buf, &len, rmw, err);
+    if (st != UVS_OK)
+        return st;
+    if (rec_decode(l, buf, len, rec) != 0)
+        return uv_fail(err, UVS_STORE, "a %s record in %s is damaged", l->name, db_files[id]);
+    return UVS_OK;
+}
+
+uv_status store_put_rec(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *key,
+                        size_t klen, const struct rec_layout *l, const void *rec,
+                        int nooverwrite, struct uv_error *err)
+{
+    uint8_t buf[REC_BUF_MAX];
+    size_t len = rec_encode(l, rec, buf, sizeof buf);
+    if (len == 0)
+        return uv_fail(err, UVS_INPUT, "a %s record does not fit its fields", l->name);
+    return store_put(s, txn, id, key, klen, buf, len, nooverwrite, err);
+}
+
+uv_status store_iterate(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *from,
+                        size_t from_len, int reverse, store_iter_fn fn, void *arg,
+                        struct uv_error *err)
+{
+    DBC *c;
+    DBT k, v;
+    int ret = s->db[id]->cursor(s->db[id], txn, &c, 0);
+    if (ret != 0)
+        return store_fail(err, ret, db_files[id]);
+    memset(&k, 0, sizeof k);
+    memset(&v, 0, sizeof v);
+    u_int32_t first, next;
+    if (from) {
+        dbt_in(&k, from, from_len);
+        first = DB_SET_RANGE;
+        next = reverse ? DB_PREV : DB_NEXT;
+    } else {
+        first = reverse ? DB_LAST : DB_FIRST;
+        next = reverse ? DB_PREV : DB_NEXT;
+    }
+    uv_status st = UVS_OK;
+    ret = c->get(c, &k, &v, first);
+    while (ret == 0) {
+        int r = fn(k.data, k.size, v.data, v.size, arg);
+        if (r == 1)
+            break;
+        if (r != 0) {
+            st = (uv_status)r;
+            break;
+        }
+        ret = c->get(c, &k, &v, next);
+    }
+    if (ret != 0 && ret != DB_NOTFOUND)
+        st = store_fail(err, ret, db_files[id]);
+    c->close(c);
+    return st;
+}
+
+uv_status store_meta_get(struct uv_store *s, DB_TXN *txn, const char *name, void *buf,
+                         size_t cap, size_t *len, int rmw, struct uv_error *err)
+{
+    return store_get(s, txn, UV_DB_META, name, strlen(name), buf, cap, len, rmw, err);
+}
+
+uv_status store_meta_put(struct uv_store *s, DB_TXN *txn, const char *name, const void *val,
+                         size_t len, struct uv_error *err)
+{
+    return store_put(s, txn, UV_DB_META, name, strlen(name), val, len, 0, err);
+}
+
+uv_status store_counter_peek(struct uv_store *s, DB_TXN *txn, const char *name, uint64_t *out,
+                             struct uv_error *err)
+{
+    uint8_t b[8];
+    size_t len = 0;
+    uv_status st = store_meta_get(s, txn, name, b, sizeof b, &len, 0, err);
+    if (st == UVS_NOTFOUND) {
+        *out = 0;
+        return UVS_OK;
+    }
+    if (st != UVS_OK)
+        return st;
+    if (len != 8)
+        return uv_fail(err, UVS_STORE, "counter %s is damaged", name);
+    *out = rec_u64_from_key(b);
+    return UVS_OK;
+}
+
+uv_status store_counter_next(struct uv_store *s, DB_TXN *txn, const char *name, uint64_t *out,
+                             struct uv_error *err)
+{
+    uint8_t b[8];
+    size_t len = 0;
+    uint64_t v = 0;
+    uv_status st = store_meta_get(s, txn, name, b, sizeof b, &len, 1, err);
+    if (st == UVS_OK) {
+        if (len != 8)
+            return uv_fail(err, UVS_STORE, "counter %s is damaged", name);
+        v = rec_u64_from_key(b);
+    } else if (st != UVS_NOTFOUND) {
+        return st;
+    }
+    v++;
+    rec_u64_key(v, b);
+    st = store_meta_put(s, txn, name, b, 8, err);
+    if (st != UVS_OK)
+        return st;
+    *out = v;
+    return UVS_OK;
+}

@@ -1,0 +1,91 @@
+/*
+ * store.h — the Berkeley DB environment and databases of one kiosk.
+ *
+ * One environment directory holds every database, opened with transactions,
+ * write-ahead logging and locking. Opening runs recovery when a previous
+ * process died with the environment open (DB_REGISTER | DB_RECOVER), so a
+ * power cut leaves exactly the committed transactions. Commits are synchronous:
+ * when store_commit() returns UVS_OK the transaction is on disk.
+ */
+#ifndef UV_STORE_H
+#define UV_STORE_H
+
+#include <db.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../src/status.h"
+#include "record.h"
+
+enum uv_dbid {
+    UV_DB_META,      /* counters and chain heads: name -> value        */
+    UV_DB_TYPEIDX,   /* type code -> struct rec_typeidx                 */
+    UV_DB_METERS,    /* meter number -> struct rec_meter                */
+    UV_DB_CUSTOMERS, /* customer id -> struct rec_customer              */
+    UV_DB_TARIFFS,   /* tariff id -> struct rec_tariff                  */
+    UV_DB_RECEIPTS,  /* receipt number (u64 BE) -> struct rec_receipt   */
+    UV_DB_AUDIT,     /* sequence (u64 BE) -> struct rec_audit           */
+    UV_DB_KEYS,      /* key reference -> struct rec_key (wrapped)       */
+    UV_DB_COUNT
+};
+
+struct uv_store {
+    DB_ENV *env;
+    DB *db[UV_DB_COUNT];
+    char home[4096];
+};
+
+/* Open (creating when `create`) the environment in dir. */
+uv_status store_open(struct uv_store *s, const char *dir, int create, struct uv_error *err);
+void store_close(struct uv_store *s);
+
+uv_status store_begin(struct uv_store *s, DB_TXN **txn, struct uv_error *err);
+uv_status store_commit(DB_TXN *txn, struct uv_error *err);
+void store_abort(DB_TXN *txn);
+
+/* Raw get/put/del. get returns UVS_NOTFOUND when absent. `rmw` takes a write
+   lock on read (for read-modify-write inside a transaction). */
+uv_status store_get(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *key,
+                    size_t klen, void *buf, size_t cap, size_t *len, int rmw,
+                    struct uv_error *err);
+/* put with `nooverwrite` fails with UVS_EXISTS when the key is there. */
+uv_status store_put(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *key,
+                    size_t klen, const void *val, size_t vlen, int nooverwrite,
+                    struct uv_error *err);
+uv_status store_del(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *key,
+                    size_t klen, struct uv_error *err);
+
+/* Records: encode/decode through the layouts of record.h. */
+uv_status store_get_rec(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *key,
+                        size_t klen, const struct rec_layout *l, void *rec, int rmw,
+                        struct uv_error *err);
+uv_status store_put_rec(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *key,
+                        size_t klen, const struct rec_layout *l, const void *rec,
+                        int nooverwrite, struct uv_error *err);
+
+/* Iterate a database in key order; from/from_len positions the cursor at the
+   first key >= from (NULL: start). The callback returns 0 to go on, 1 to
+   stop, or a uv_status to fail. Reverse walks from the last key down. */
+typedef int (*store_iter_fn)(const void *key, size_t klen, const void *val, size_t vlen,
+                             void *arg);
+uv_status store_iterate(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *from,
+                        size_t from_len, int reverse, store_iter_fn fn, void *arg,
+                        struct uv_error *err);
+
+/* Counters in META: returns the next value (first is 1) and stores it,
+   inside txn, so an aborted transaction gives its number back. */
+uv_status store_counter_next(struct uv_store *s, DB_TXN *txn, const char *name, uint64_t *out,
+                             struct uv_error *err);
+uv_status store_counter_peek(struct uv_store *s, DB_TXN *txn, const char *name, uint64_t *out,
+                             struct uv_error *err);
+
+/* Small named values in META (chain heads, settings). */
+uv_status store_meta_get(struct uv_store *s, DB_TXN *txn, const char *name, void *buf,
+                         size_t cap, size_t *len, int rmw, struct uv_error *err);
+uv_status store_meta_put(struct uv_store *s, DB_TXN *txn, const char *name, const void *val,
+                         size_t len, struct uv_error *err);
+
+/* Map a Berkeley DB error to a status with a message naming what failed. */
+uv_status store_fail(struct uv_error *err, int dbret, const char *what);
+
+#endif

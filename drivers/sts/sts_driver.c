@@ -1,0 +1,434 @@
+/*
+ * sts_driver.c — univend driver for IEC 62055-41 (STS) keypad meters.
+ *
+ * Medium: virtual (20-digit tokens typed on the meter's keypad).
+ * Type codes: STS-EA07 (Standard Transfer Algorithm), STS-EA09 (DEA).
+ *
+ * Meter parameters read (struct uv_param):
+ *   sgc  supply group code, 6 digits                    (required)
+ *   ti   tariff index, 0..99                            (required)
+ *   krn  key revision number, 1..9                      (required)
+ *   kt   key type, 0..3                                 (default 2)
+ *   iin  issuer identification number, 6 digits         (default 600727)
+ *   bdt  token id base date: 1993, 2014 or 2035         (default 2014)
+ *   key  key store reference of the vending key         (default sts:SGC:KRN)
+ * The meter number is the decoder reference number (DRN), 11 or 13 digits
+ * with its check digit.
+ *
+ * Per-meter state (kept by the host with each receipt): the last token id
+ * issued, so two sales in one minute still get distinct, increasing TIDs.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../univend_driver.h"
+#include "sts_crypt.h"
+#include "sts_token.h"
+
+#define STS_STATE_VERSION 1
+#define STS_STATE_LEN 5
+#define STS_TID_LIMIT (1u << 24)
+
+enum {
+    STS_E_ROLLOVER = UV_E_VENDOR_BASE + 1, /* base date's token ids are used up */
+};
+
+struct sts_ctx {
+    const struct uv_host_services *svc;
+    void *host;
+    char last_error[256];
+};
+
+struct sts_meter {
+    sts_key_params kp;
+    char iin[8];
+    char key_ref[64];
+    int base_year;
+    int ea;                /* 7 or 9 */
+    uint32_t last_tid;     /* 0 when none */
+    int has_last;
+};
+
+static const char *const sts_type_codes[] = {"STS-EA07", "STS-EA09", NULL};
+
+static int set_error(struct sts_ctx *c, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int set_error(struct sts_ctx *c, int rc, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->last_error, sizeof c->last_error, fmt, ap);
+    va_end(ap);
+    return rc;
+}
+
+static const char *drv_strerror(int rc)
+{
+    switch (rc) {
+    case UV_OK: return "success";
+    case UV_E_FAILED: return "failed";
+    case UV_E_NOMEM: return "out of memory";
+    case UV_E_ARG: return "invalid argument";
+    case UV_E_UNSUPPORTED: return "operation not supported by the STS driver";
+    case UV_E_BUFFER_TOO_SMALL: return "buffer too small";
+    case UV_E_PARAM: return "meter parameter missing or invalid";
+    case UV_E_METER_ID: return "meter number is not a valid STS meter number";
+    case UV_E_KEY_MISSING: return "vending key not in the key store";
+    case UV_E_KEY_INVALID: return "vending key is not a valid 8-byte DES key";
+    case UV_E_AMOUNT_RANGE: return "amount cannot be carried by an STS token";
+    case UV_E_TOKEN_FORMAT: return "not a 20-digit STS token";
+    case UV_E_TOKEN_AUTH: return "token does not decrypt for this meter (wrong meter or key, or mistyped)";
+    case UV_E_VERIFY: return "meter cannot be sold to";
+    case UV_E_STATE: return "stored meter state is damaged";
+    case UV_E_CRYPTO: return "cryptographic library failure";
+    case UV_E_SELFTEST: return "STS self test failed";
+    case STS_E_ROLLOVER: return "token ids of this base date are used up (TID rollover)";
+    default: return "unknown STS driver error";
+    }
+}
+
+static int digits_only(const char *s, size_t min, size_t max)
+{
+    size_t n = s ? strlen(s) : 0;
+    if (n < min || n > max)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (s[i] < '0' || s[i] > '9')
+            return 0;
+    return 1;
+}
+
+static const char *param(const struct uv_meter *m, const char *name)
+{
+    for (size_t i = 0; i < m->n_params; i++)
+        if (m->params[i].name && strcmp(m->params[i].name, name) == 0)
+            return m->params[i].value;
+    return NULL;
+}
+
+/* Everything the driver needs from a meter, checked. */
+static int read_meter(struct sts_ctx *c, const struct uv_meter *m, struct sts_meter *sm)
+{
+    memset(sm, 0, sizeof *sm);
+    if (m == NULL || m->struct_size < sizeof *m || m->number == NULL || m->type_code == NULL)
+        return set_error(c, UV_E_ARG, "no meter given");
+    if (strcmp(m->type_code, "STS-EA07") == 0)
+        sm->ea = 7;
+    else if (strcmp(m->type_code, "STS-EA09") == 0)
+        sm->ea = 9;
+    else
+        return set_error(c, UV_E_PARAM, "type code %.16s is not an STS type", m->type_code);
+    if (!digits_only(m->number, 11, 13) || !sts_drn_valid(m->number))
+        return set_error(c, UV_E_METER_ID, "meter number %.32s: wrong length or check digit",
+                         m->number);
+    const char *sgc = param(m, "sgc"), *ti = param(m, "ti"), *krn = param(m, "krn");
+    const char *kt = param(m, "kt"), *iin = param(m, "iin"), *bdt = param(m, "bdt");
+    const char *key = param(m, "key");
+    if (!digits_only(sgc, 6, 6))
+        return set_error(c, UV_E_PARAM, "sgc (supply group code) must be 6 digits");
+    if (!digits_only(ti, 1, 2))
+        return set_error(c, UV_E_PARAM, "ti (tariff index) must be 0..99");
+    if (!digits_only(krn, 1, 1) || krn[0] == '0')
+        return set_error(c, UV_E_PARAM, "krn (key revision number) must be 1..9");
+    if (kt && (!digits_only(kt, 1, 1) || kt[0] > '3'))
+        return set_error(c, UV_E_PARAM, "kt (key type) must be 0..3");
+    if (iin && !digits_only(iin, 6, 6))
+        return set_error(c, UV_E_PARAM, "iin must be 6 digits");
+    sm->base_year = 2014;
+    if (bdt) {
+        if (strcmp(bdt, "1993") == 0 || strcmp(bdt, "2014") == 0 || strcmp(bdt, "2035") == 0)
+            sm->base_year = atoi(bdt);
+        else
+            return set_error(c, UV_E_PARAM, "bdt (base date) must be 1993, 2014 or 2035");
+    }
+    snprintf(sm->iin, sizeof sm->iin, "%s", iin ? iin : "600727");
+    sm->kp.key_type = (uint8_t)(kt ? kt[0] - '0' : 2);
+    sm->kp.supply_group = (uint32_t)atol(sgc);
+    sm->kp.tariff_index = (uint8_t)atoi(ti);
+    sm->kp.key_revision = (uint8_t)(krn[0] - '0');
+    sm->kp.iin = sm->iin;
+    sm->kp.drn = m->number;
+    if (key) {
+        if (strlen(key) >= sizeof sm->key_ref)
+            return set_error(c, UV_E_PARAM, "key reference is too long");
+        snprintf(sm->key_ref, sizeof sm->key_ref, "%s", key);
+    } else {
+        snprintf(sm->key_ref, sizeof sm->key_ref, "sts:%s:%s", sgc, krn);
+    }
+    if (m->state_len != 0) {
+        if (m->state == NULL || m->state_len != STS_STATE_LEN || m->state[0] != STS_STATE_VERSION)
+            return set_error(c, UV_E_STATE, "meter state has an unknown layout");
+        sm->last_tid = (uint32_t)m->state[1] << 24 | (uint32_t)m->state[2] << 16 |
+                       (uint32_t)m->state[3] << 8 | m->state[4];
+        if (sm->last_tid >= STS_TID_LIMIT)
+            return set_error(c, UV_E_STATE, "stored last token id is out of range");
+        sm->has_last = 1;
+    }
+    return UV_OK;
+}
+
+/* Derive the decoder key for a meter; dk is wiped by the caller. */
+static int decoder_key(struct sts_ctx *c, const struct sts_meter *sm, uint8_t dk[8])
+{
+    uint8_t vk[8];
+    size_t len = 0;
+    int rc = c->svc->key_get(c->host, sm->key_ref, NULL, 0, &len);
+    if (rc != UV_OK)
+        return set_error(c, UV_E_KEY_MISSING, "no vending key '%s'", sm->key_ref);
+    if (len != sizeof vk)
+        return set_error(c, UV_E_KEY_INVALID, "vending key '%s' is %zu bytes, not 8",
+                         sm->key_ref, len);
+    rc = c->svc->key_get(c->host, sm->key_ref, vk, sizeof vk, &len);
+    if (rc != UV_OK) {
+        c->svc->wipe(vk, sizeof vk);
+        return set_error(c, UV_E_KEY_MISSING, "vending key '%s' unavailable", sm->key_ref);
+    }
+    sts_rc r = sts_dkga02(vk, &sm->kp, dk);
+    c->svc->wipe(vk, sizeof vk);
+    if (r != STS_OK)
+        return set_error(c, UV_E_CRYPTO, "decoder key generation: %s", sts_strerror(r));
+    return UV_OK;
+}
+
+static int current_tid(struct sts_ctx *c, const struct sts_meter *sm, uint32_t *tid)
+{
+    int64_t now = c->svc->now(c->host);
+    if (sts_tid_from_unix(now, sm->base_year, tid) != STS_OK)
+        return set_error(c, STS_E_ROLLOVER,
+                         "the clock is outside the token id range of base date %d%s",
+                         sm->base_year,
+                         sm->base_year == 1993
+                             ? " (used up on 2024-11-24): the meter needs a key change to base date 2014"
+                             : "");
+    return UV_OK;
+}
+
+static int sts_open(const struct uv_host_services *svc, void *host, const struct uv_param *config,
+                    size_t n_config, void **ctx)
+{
+    (void)config;
+    if (svc == NULL || ctx == NULL || svc->struct_size < sizeof *svc || svc->key_get == NULL ||
+        svc->now == NULL || svc->random == NULL || svc->wipe == NULL)
+        return UV_E_ARG;
+    if (n_config != 0)
+        return UV_E_PARAM; /* this driver takes no options */
+    struct sts_ctx *c = calloc(1, sizeof *c);
+    if (c == NULL)
+        return UV_E_NOMEM;
+    c->svc = svc;
+    c->host = host;
+    *ctx = c;
+    return UV_OK;
+}
+
+static void sts_close(void *ctx)
+{
+    free(ctx);
+}
+
+static const char *sts_last_error(void *ctx)
+{
+    return ctx ? ((struct sts_ctx *)ctx)->last_error : "";
+}
+
+static void put_text(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src);
+}
+
+static int sts_verify(void *ctx, const struct uv_meter *meter, struct uv_medium_info *info)
+{
+    struct sts_ctx *c = ctx;
+    struct sts_meter sm;
+    uint8_t dk[8];
+    uint32_t tid;
+    if (c == NULL)
+        return UV_E_ARG;
+    c->last_error[0] = '\0';
+    int rc = read_meter(c, meter, &sm);
+    if (rc == UV_OK)
+        rc = current_tid(c, &sm, &tid);
+    if (rc == UV_OK && sm.has_last && sm.last_tid + 1 >= STS_TID_LIMIT)
+        rc = set_error(c, STS_E_ROLLOVER, "no token ids left for base date %d", sm.base_year);
+    if (rc == UV_OK)
+        rc = decoder_key(c, &sm, dk);
+    c->svc->wipe(dk, sizeof dk);
+    if (rc != UV_OK)
+        return rc;
+    if (info && info->struct_size >= sizeof *info) {
+        put_text(info->meter_number, sizeof info->meter_number, meter->number);
+        put_text(info->type_code, sizeof info->type_code, meter->type_code);
+        snprintf(info->summary, sizeof info->summary,
+                 "STS EA%02d SGC %06u TI %02u KRN %u KT %u BDT %d", sm.ea,
+                 sm.kp.supply_group, sm.kp.tariff_index, sm.kp.key_revision, sm.kp.key_type,
+                 sm.base_year);
+    }
+    return UV_OK;
+}
+
+static int sts_issue_credit(void *ctx, const struct uv_meter *meter,
+                            const struct uv_credit_request *req, struct uv_issue_result *out)
+{
+    struct sts_ctx *c = ctx;
+    struct sts_meter sm;
+    uint8_t dk[8] = {0}, rnd = 0;
+    uint32_t tid;
+    uint16_t amount;
+    uint64_t represented;
+    sts_block_fields f;
+    if (c == NULL || req == NULL || out == NULL || req->struct_size < sizeof *req ||
+        out->struct_size < sizeof *out)
+        return UV_E_ARG;
+    c->last_error[0] = '\0';
+    int rc = read_meter(c, meter, &sm);
+    if (rc != UV_OK)
+        return rc;
+    if (req->kind != UV_CREDIT_ELECTRICITY)
+        return set_error(c, UV_E_UNSUPPORTED, "only electricity credit is offered");
+    uint64_t tenths = req->amount / 100; /* Wh -> 0.1 kWh, rounded down */
+    if (tenths == 0)
+        return set_error(c, UV_E_AMOUNT_RANGE, "less than 0.1 kWh");
+    if (sts_amount_encode(tenths, &amount, &represented) != STS_OK || represented == 0)
+        return set_error(c, UV_E_AMOUNT_RANGE, "%llu.%llu kWh is more than one token carries",
+                         (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10));
+    if ((rc = current_tid(c, &sm, &tid)) != UV_OK)
+        return rc;
+    if (sm.has_last && tid <= sm.last_tid)
+        tid = sm.last_tid + 1; /* a second sale within the same minute */
+    if (tid >= STS_TID_LIMIT)
+        return set_error(c, STS_E_ROLLOVER, "no token ids left for base date %d", sm.base_year);
+    if (c->svc->random(c->host, &rnd, 1) != UV_OK)
+        return set_error(c, UV_E_CRYPTO, "no random bytes from the host");
+    memset(&f, 0, sizeof f);
+    f.token_class = 0;
+    f.subclass = 0;
+    f.rnd = rnd & 0x0F;
+    f.tid = tid;
+    f.amount = amount;
+    if ((rc = decoder_key(c, &sm, dk)) != UV_OK)
+        return rc;
+    char digits[21];
+    sts_rc r = sts_token_encode(dk, sm.ea, &f, digits);
+    c->svc->wipe(dk, sizeof dk);
+    if (r != STS_OK)
+        return set_error(c, UV_E_CRYPTO, "token encoding: %s", sts_strerror(r));
+    out->n_tokens = 1;
+    put_text(out->tokens[0], sizeof out->tokens[0], digits);
+    out->amount_issued = represented * 100;
+    out->medium_written = 0;
+    snprintf(out->token_id, sizeof out->token_id, "%u", tid);
+    out->state[0] = STS_STATE_VERSION;
+    out->state[1] = (uint8_t)(tid >> 24);
+    out->state[2] = (uint8_t)(tid >> 16);
+    out->state[3] = (uint8_t)(tid >> 8);
+    out->state[4] = (uint8_t)tid;
+    out->state_len = STS_STATE_LEN;
+    return UV_OK;
+}
+
+static int sts_decode_token(void *ctx, const struct uv_meter *meter, const char *token,
+                            struct uv_token_info *out)
+{
+    struct sts_ctx *c = ctx;
+    struct sts_meter sm;
+    uint8_t dk[8] = {0};
+    sts_block_fields f;
+    sts_token66 t66;
+    if (c == NULL || token == NULL || out == NULL || out->struct_size < sizeof *out)
+        return UV_E_ARG;
+    c->last_error[0] = '\0';
+    int rc = read_meter(c, meter, &sm);
+    if (rc != UV_OK)
+        return rc;
+    if (sts_token_from_digits(token, &t66) != STS_OK)
+        return set_error(c, UV_E_TOKEN_FORMAT, "expected 20 digits below 2^66");
+    if ((rc = decoder_key(c, &sm, dk)) != UV_OK)
+        return rc;
+    sts_rc r = sts_token_decode(dk, sm.ea, token, &f);
+    c->svc->wipe(dk, sizeof dk);
+    if (r == STS_ERR_CRC)
+        return set_error(c, UV_E_TOKEN_AUTH, "CRC check failed after decryption");
+    if (r != STS_OK)
+        return set_error(c, UV_E_TOKEN_FORMAT, "%s", sts_strerror(r));
+    out->token_class = f.token_class;
+    out->subclass = f.subclass;
+    out->issued_at = sts_tid_to_unix(f.tid, sm.base_year);
+    snprintf(out->token_id, sizeof out->token_id, "%u", f.tid);
+    char when[32] = "";
+    time_t t = (time_t)out->issued_at;
+    struct tm tm;
+    if (gmtime_r(&t, &tm))
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", &tm);
+    if (f.token_class == 0 && f.subclass == 0) {
+        uint64_t tenths = sts_amount_decode(f.amount);
+        out->kind = UV_CREDIT_ELECTRICITY;
+        out->amount = tenths * 100;
+        snprintf(out->description, sizeof out->description,
+                 "STS credit token: %llu.%llu kWh electricity, TID %u (%s), meter %.32s",
+                 (unsigned long long)(tenths / 10), (unsigned long long)(tenths % 10), f.tid, when,
+                 meter->number);
+    } else {
+        out->kind = UV_CREDIT_ELECTRICITY;
+        out->amount = 0;
+        snprintf(out->description, sizeof out->description,
+                 "STS token class %u subclass %u, TID %u (%s), meter %.32s", f.token_class,
+                 f.subclass, f.tid, when, meter->number);
+    }
+    return UV_OK;
+}
+
+/* Known answers: the full pipeline against fixed inputs, and a round trip. */
+static int sts_self_test(const struct uv_host_services *svc, void *host)
+{
+    (void)svc;
+    (void)host;
+    static const uint8_t vk[8] = {0xAB, 0xAB, 0xAB, 0xAB, 0xAB, 0xAB, 0xAB, 0xAB};
+    sts_key_params kp = {2, 123456, 1, 1, "600727", "01234567897"};
+    uint8_t dk[8];
+    sts_block_fields f = {0, 0, 5, 1234567, 0, 0}, back;
+    char digits[21];
+    if (sts_amount_encode(289, &f.amount, &(uint64_t){0}) != STS_OK)
+        return UV_E_SELFTEST;
+    for (int ea = 7; ea <= 9; ea += 2) {
+        if (sts_dkga02(vk, &kp, dk) != STS_OK || sts_token_encode(dk, ea, &f, digits) != STS_OK ||
+            sts_token_decode(dk, ea, digits, &back) != STS_OK || back.tid != f.tid ||
+            back.amount != f.amount || back.rnd != f.rnd)
+            return UV_E_SELFTEST;
+    }
+    explicit_bzero(dk, sizeof dk);
+    return UV_OK;
+}
+
+static const struct uv_driver sts_driver = {
+    .magic = UV_DRIVER_MAGIC,
+    .abi_major = UV_ABI_MAJOR,
+    .abi_minor = UV_ABI_MINOR,
+    .struct_size = sizeof(struct uv_driver),
+    .name = "sts",
+    .vendor = "univend",
+    .version = "1.0.0",
+    .description = "IEC 62055-41 STS keypad tokens (EA07 and EA09, DKGA02, BDT 1993/2014)",
+    .media = UV_MEDIUM_VIRTUAL,
+    .type_codes = sts_type_codes,
+    .open = sts_open,
+    .close = sts_close,
+    .verify = sts_verify,
+    .read_medium = NULL,
+    .issue_credit = sts_issue_credit,
+    .issue_mgmt = NULL,
+    .decode_token = sts_decode_token,
+    .strerror = drv_strerror,
+    .last_error = sts_last_error,
+    .self_test = sts_self_test,
+};
+
+UV_DRIVER_EXPORT const struct uv_driver *univend_driver_entry(uint32_t host_abi_major,
+                                                              uint32_t host_abi_minor)
+{
+    (void)host_abi_minor;
+    return host_abi_major == UV_ABI_MAJOR ? &sts_driver : NULL;
+}

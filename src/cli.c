@@ -1,0 +1,452 @@
+/* cli.c — parse the command line and call the core. */
+#include "cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gcrypt.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "demo.h"
+#include "init.h"
+#include "keys.h"
+#include "digest.h"
+#include "masterdata.h"
+#include "receipt.h"
+#include "services.h"
+#include "typeindex.h"
+#include "univend.h"
+#include "vend.h"
+
+#define MAX_POS 8
+#define MAX_OPT 24
+
+struct args {
+    const char *pos[MAX_POS];
+    int npos;
+    const char *opt_name[MAX_OPT];
+    const char *opt_val[MAX_OPT];
+    int nopt;
+};
+
+static const char usage_text[] =
+    "usage: univend [--home DIR] [--clerk ID] [-v] COMMAND ...\n"
+    "\n"
+    "  init [--kiosk-id ID] [--currency XXX] [--decimals N] [--passphrase-file F]\n"
+    "       [--kdf-iterations N]              create a kiosk database in --home\n"
+    "  demo                                  create a demo kiosk (first run) and show it\n"
+    "  sell --meter N --amount A             sell electricity; prints token and receipt\n"
+    "  receipt show N | list [--meter N] [--limit K]\n"
+    "  token decode TOKEN --meter N          decode and authenticate a token\n"
+    "  meter add N --type CODE --customer ID --tariff ID [--param name=value]...\n"
+    "  meter list | show N\n"
+    "  customer add ID --name NAME [--address A] [--phone P] | list\n"
+    "  tariff add ID --price P [--vat PCT] [--name NAME] | list\n"
+    "  key add REF (--hex HEX | --random BYTES) | list\n"
+    "  driver register FILE [--codes A,B] | list | remove CODE | verify [CODE]\n"
+    "  driver scan | check FILE\n"
+    "  audit list [--limit K] | verify\n"
+    "\n"
+    "Home: --home, else $UNIVEND_HOME, else /var/lib/univend.\n"
+    "Exit status: 0 ok, 2 usage, 3 bad input, 4 not found, 5 exists, 6 refused,\n"
+    "7 driver, 8 storage, 9 key store, 10 i/o.\n";
+
+static int usage(const char *why)
+{
+    if (why)
+        fprintf(stderr, "univend: %s\n", why);
+    fputs(usage_text, stderr);
+    return UVS_USAGE;
+}
+
+/* Split argv into positionals and --name value pairs; flags listed in
+   `flags` take no value. */
+static int parse_args(int argc, char **argv, const char *allowed, struct args *a)
+{
+    memset(a, 0, sizeof *a);
+    for (int i = 0; i < argc; i++) {
+        const char *s = argv[i];
+        if (strncmp(s, "--", 2) == 0 && s[2]) {
+            char key[40];
+            snprintf(key, sizeof key, " %s ", s + 2);
+            if (strstr(allowed, key) == NULL) {
+                fprintf(stderr, "univend: unknown option %s\n", s);
+                return -1;
+            }
+            if (i + 1 >= argc || a->nopt >= MAX_OPT) {
+                fprintf(stderr, "univend: option %s needs a value\n", s);
+                return -1;
+            }
+            a->opt_name[a->nopt] = s + 2;
+            a->opt_val[a->nopt++] = argv[++i];
+        } else {
+            if (a->npos >= MAX_POS) {
+                fprintf(stderr, "univend: too many arguments\n");
+                return -1;
+            }
+            a->pos[a->npos++] = s;
+        }
+    }
+    return 0;
+}
+
+static const char *opt(const struct args *a, const char *name)
+{
+    for (int i = 0; i < a->nopt; i++)
+        if (strcmp(a->opt_name[i], name) == 0)
+            return a->opt_val[i];
+    return NULL;
+}
+
+static int fail(struct uv_ctx *ctx, uv_status st)
+{
+    if (st != UVS_OK)
+        fprintf(stderr, "univend: %s\n",
+                ctx->err.message[0] ? ctx->err.message : uv_status_name(st));
+    return (int)st;
+}
+
+static int parse_u32(const char *s, uint32_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = s ? strtoul(s, &end, 10) : 0;
+    if (!s || !*s || *end || errno || v > 0xFFFFFFFFul || s[0] == '-')
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+static int cmd_init(struct uv_ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    if (parse_args(argc, argv, " kiosk-id currency decimals passphrase-file kdf-iterations ", &a) ||
+        a.npos)
+        return usage("init takes only options");
+    uint32_t iter = UV_KDF_ITER_DEFAULT, dec = 2;
+    if (opt(&a, "kdf-iterations") && parse_u32(opt(&a, "kdf-iterations"), &iter))
+        return usage("--kdf-iterations needs a number");
+    if (opt(&a, "decimals") && (parse_u32(opt(&a, "decimals"), &dec) || dec > 4))
+        return usage("--decimals must be 0..4");
+    struct kiosk_init_opts di = {
+        .kiosk_id = opt(&a, "kiosk-id"),
+        .currency = opt(&a, "currency"),
+        .decimals = dec,
+        .passphrase_file = opt(&a, "passphrase-file"),
+        .kdf_iterations = iter,
+    };
+    uv_status st = kiosk_init(ctx, &di);
+    if (st == UVS_OK)
+        printf("kiosk %s created in %s\n", ctx->cfg.kiosk_id, ctx->home);
+    return fail(ctx, st);
+}
+
+static int cmd_driver(struct uv_ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    if (argc < 1)
+        return usage("driver: which action?");
+    if (parse_args(argc - 1, argv + 1, " codes ", &a))
+        return usage(NULL);
+    const char *act = argv[0];
+    uv_status st;
+    if (strcmp(act, "register") == 0 && a.npos == 1)
+        st = typeindex_register(ctx, a.pos[0], opt(&a, "codes"), stdout);
+    else if (strcmp(act, "list") == 0 && a.npos == 0)
+        st = typeindex_list(ctx, stdout);
+    else if (strcmp(act, "remove") == 0 && a.npos == 1)
+        st = typeindex_remove(ctx, a.pos[0], stdout);
+    else if (strcmp(act, "verify") == 0 && a.npos <= 1)
+        st = typeindex_verify(ctx, a.npos ? a.pos[0] : NULL, stdout);
+    else if (strcmp(act, "scan") == 0 && a.npos == 0)
+        st = typeindex_scan(ctx, stdout);
+    else if (strcmp(act, "check") == 0 && a.npos == 1)
+        st = typeindex_check_file(ctx, a.pos[0], stdout);
+    else
+        return usage("driver register FILE | list | remove CODE | verify [CODE] | scan | check FILE");
+    return fail(ctx, st);
+}
+
+static int cmd_key(struct uv_ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    if (argc < 1 || parse_args(argc - 1, argv + 1, " hex random ", &a))
+        return usage("key add REF (--hex HEX | --random BYTES) | list");
+    if (strcmp(argv[0], "list") == 0 && a.npos == 0) {
+        return fail(ctx, keys_list(ctx, stdout));
+    }
+    if (strcmp(argv[0], "add") != 0 || a.npos != 1 || (!opt(&a, "hex") == !opt(&a, "random")))
+        return usage("key add REF (--hex HEX | --random BYTES)");
+    uint8_t key[UV_KEY_MAX];
+    size_t len;
+    uint32_t rl;
+    if (opt(&a, "hex")) {
+        len = strlen(opt(&a, "hex")) / 2;
+        if (len == 0 || len > sizeof key || digest_unhex(opt(&a, "hex"), key, len) != 0) {
+            fprintf(stderr, "univend: --hex needs an even number of hex digits (at most %d bytes)\n",
+                    UV_KEY_MAX);
+            return UVS_INPUT;
+        }
+    } else {
+        if (parse_u32(opt(&a, "random"), &rl) || rl == 0 || rl > sizeof key) {
+            fprintf(stderr, "univend: --random needs 1..%d bytes\n", UV_KEY_MAX);
+            return UVS_INPUT;
+        }
+        len = rl;
+        gcry_randomize(key, len, GCRY_VERY_STRONG_RANDOM);
+    }
+    uv_status st = keys_add(ctx, a.pos[0], key, len);
+    explicit_bzero(key, sizeof key);
+    if (st == UVS_OK)
+        printf("key %s stored (%zu bytes, wrapped)\n", a.pos[0], len);
+    return fail(ctx, st);
+}
+
+static int cmd_customer(struct uv_ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    if (argc < 1 || parse_args(argc - 1, argv + 1, " name address phone ", &a))
+        return usage("customer add ID --name NAME [--address A] [--phone P] | list");
+    if (strcmp(argv[0], "list") == 0 && a.npos == 0)
+        return fail(ctx, customer_list(ctx, stdout));
+    if (strcmp(argv[0], "add") != 0 || a.npos != 1 || !opt(&a, "name"))
+        return usage("customer add ID --name NAME [--address A] [--phone P]");
+    struct rec_customer c;
+    memset(&c, 0, sizeof c);
+    if (strlen(a.pos[0]) >= sizeof c.id || strlen(opt(&a, "name")) >= sizeof c.name ||
+        strlen(opt(&a, "address") ? opt(&a, "address") : "") >= sizeof c.address ||
+        strlen(opt(&a, "phone") ? opt(&a, "phone") : "") >= sizeof c.phone) {
+        fprintf(stderr, "univend: a customer field is too long\n");
+        return UVS_INPUT;
+    }
+    strcpy(c.id, a.pos[0]);
+    strcpy(c.name, opt(&a, "name"));
+    if (opt(&a, "address"))
+        strcpy(c.address, opt(&a, "address"));
+    if (opt(&a, "phone"))
+        strcpy(c.phone, opt(&a, "phone"));
+    uv_status st = customer_add(ctx, &c);
+    if (st == UVS_OK)
+        printf("customer %s added\n", c.id);
+    return fail(ctx, st);
+}
+
+static int cmd_tariff(struct uv_ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    if (argc < 1 || parse_args(argc - 1, argv + 1, " price vat name ", &a))
+        return usage("tariff add ID --price P [--vat PCT] [--name NAME] | list");
+    if (strcmp(argv[0], "list") == 0 && a.npos == 0)
+        return fail(ctx, tariff_list(ctx, stdout));
+    if (strcmp(argv[0], "add") != 0 || a.npos != 1 || !opt(&a, "price"))
+        return usage("tariff add ID --price P [--vat PCT] [--name NAME]");
+    uv_status st = tariff_add(ctx, a.pos[0], opt(&a, "name"), opt(&a, "price"), opt(&a, "vat"));
+    if (st == UVS_OK)
+        printf("tariff %s added\n", a.pos[0]);
+    return fail(ctx, st);
+}
+
+static int cmd_meter(struct uv_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 1)
+        return usage("meter add | list | show");
+    if (strcmp(argv[0], "list") == 0 && argc == 1)
+        return fail(ctx, meter_list(ctx, stdout));
+    if (strcmp(argv[0], "show") == 0 && argc == 2)
+        return fail(ctx, meter_show(ctx, argv[1], stdout));
+    if (strcmp(argv[0], "add") != 0)
+        return usage("meter add N --type CODE --customer ID --tariff ID [--param name=value]...");
+    struct args a;
+    if (parse_args(argc - 1, argv + 1, " type customer tariff param ", &a) || a.npos != 1 ||
+        !opt(&a, "type") || !opt(&a, "customer") || !opt(&a, "tariff"))
+        return usage("meter add N --type CODE --customer ID --tariff ID [--param name=value]...");
+    struct rec_meter m;
+    memset(&m, 0, sizeof m);
+    if (strlen(a.pos[0]) >= sizeof m.number || strlen(opt(&a, "type")) >= sizeof m.type_code ||
+        strlen(opt(&a, "customer")) >= sizeof m.customer ||
+        strlen(opt(&a, "tariff")) >= sizeof m.tariff) {
+        fprintf(stderr, "univend: a meter field is too long\n");
+        return UVS_INPUT;
+    }
+    strcpy(m.number, a.pos[0]);
+    strcpy(m.type_code, opt(&a, "type"));
+    strcpy(m.customer, opt(&a, "customer"));
+    strcpy(m.tariff, opt(&a, "tariff"));
+    for (int i = 0; i < a.nopt; i++)
+        if (strcmp(a.opt_name[i], "param") == 0 &&
+            params_add(m.params, sizeof m.params, a.opt_val[i], &ctx->err) != UVS_OK)
+            return fail(ctx, ctx->err.status);
+    return fail(ctx, meter_add(ctx, &m, stdout));
+}
+
+static int cmd_sell(struct uv_ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    if (parse_args(argc, argv, " meter amount ", &a) || a.npos || !opt(&a, "meter") ||
+        !opt(&a, "amount"))
+        return usage("sell --meter N --amount A");
+    struct rec_receipt r;
+    uv_status st = vend_sell(ctx, opt(&a, "meter"), opt(&a, "amount"), &r);
+    if (st != UVS_OK)
+        return fail(ctx, st);
+    char tok[96];
+    for (unsigned i = 0; i < r.n_tokens; i++) {
+        token_group(r.tokens[i], tok, sizeof tok);
+        printf("TOKEN %s\n", tok);
+    }
+    receipt_print(ctx, &r, stdout);
+    return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = s ? strtoull(s, &end, 10) : 0;
+    if (!s || !*s || *end || errno || s[0] == '-')
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int cmd_receipt(struct uv_ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    if (argc < 1 || parse_args(argc - 1, argv + 1, " meter limit ", &a))
+        return usage("receipt show N | list [--meter N] [--limit K]");
+    if (strcmp(argv[0], "show") == 0 && a.npos == 1) {
+        uint64_t n;
+        struct rec_receipt r;
+        if (parse_u64(a.pos[0], &n))
+            return usage("receipt show N: N is a receipt number");
+        uv_status st = receipt_get(ctx, n, &r);
+        if (st == UVS_OK)
+            receipt_print(ctx, &r, stdout);
+        return fail(ctx, st);
+    }
+    if (strcmp(argv[0], "list") == 0 && a.npos == 0) {
+        uint32_t limit = 0;
+        if (opt(&a, "limit") && parse_u32(opt(&a, "limit"), &limit))
+            return usage("--limit needs a number");
+        return fail(ctx, receipt_list(ctx, opt(&a, "meter"), limit, stdout));
+    }
+    return usage("receipt show N | list [--meter N] [--limit K]");
+}
+
+static int cmd_token(struct uv_ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    if (argc < 1 || strcmp(argv[0], "decode") != 0 ||
+        parse_args(argc - 1, argv + 1, " meter ", &a) || a.npos < 1 || !opt(&a, "meter"))
+        return usage("token decode TOKEN --meter N");
+    /* a token may be typed in groups: "1234 5678 ..." as one or several words */
+    char token[128] = "";
+    for (int i = 0; i < a.npos; i++) {
+        if (strlen(token) + strlen(a.pos[i]) + 1 >= sizeof token)
+            return usage("token is too long");
+        strcat(token, a.pos[i]);
+    }
+    struct uv_token_info ti;
+    uv_status st = token_decode(ctx, opt(&a, "meter"), token, &ti);
+    if (st == UVS_OK)
+        printf("%s\n", ti.description);
+    return fail(ctx, st);
+}
+
+static int cmd_audit(struct uv_ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    if (argc < 1 || parse_args(argc - 1, argv + 1, " limit ", &a) || a.npos)
+        return usage("audit list [--limit K] | verify");
+    if (strcmp(argv[0], "list") == 0) {
+        uint32_t limit = 0;
+        if (opt(&a, "limit") && parse_u32(opt(&a, "limit"), &limit))
+            return usage("--limit needs a number");
+        return fail(ctx, audit_print(ctx, stdout, limit));
+    }
+    if (strcmp(argv[0], "verify") == 0) {
+        uint64_t n = 0;
+        uv_status st = audit_verify(ctx, &n);
+        if (st == UVS_OK)
+            printf("audit chain intact: %llu records\n", (unsigned long long)n);
+        return fail(ctx, st);
+    }
+    return usage("audit list [--limit K] | verify");
+}
+
+static const char *default_actor(void)
+{
+    const char *c = getenv("UNIVEND_CLERK");
+    if (c && *c)
+        return c;
+    struct passwd *pw = getpwuid(getuid());
+    return pw ? pw->pw_name : "unknown";
+}
+
+int cli_main(int argc, char **argv)
+{
+    const char *home = getenv("UNIVEND_HOME");
+    const char *actor = NULL;
+    int verbose = 0, i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (strcmp(argv[i], "--home") == 0 && i + 1 < argc)
+            home = argv[++i];
+        else if (strcmp(argv[i], "--clerk") == 0 && i + 1 < argc)
+            actor = argv[++i];
+        else if (strcmp(argv[i], "-v") == 0)
+            verbose = 1;
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0)
+            return fputs(usage_text, stdout), 0;
+        else
+            return usage("unknown global option");
+    }
+    if (i >= argc)
+        return usage(NULL);
+    const char *cmd = argv[i++];
+    if (strcmp(cmd, "help") == 0)
+        return fputs(usage_text, stdout), 0;
+    if (actor && !md_id_valid(actor))
+        return usage("--clerk: 1-31 of A-Z a-z 0-9 . _ -");
+
+    static struct uv_ctx ctx; /* large; one per process */
+    uv_ctx_init(&ctx, home ? home : "/var/lib/univend", actor ? actor : default_actor());
+    ctx.verbose = verbose;
+    int rc;
+    if (strcmp(cmd, "init") == 0) {
+        rc = cmd_init(&ctx, argc - i, argv + i);
+    } else if (strcmp(cmd, "demo") == 0) {
+        rc = fail(&ctx, demo_run(&ctx, stdout));
+    } else {
+        uv_status st = uv_ctx_open(&ctx);
+        if (st != UVS_OK) {
+            rc = fail(&ctx, st);
+        } else if (strcmp(cmd, "driver") == 0) {
+            rc = cmd_driver(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "key") == 0) {
+            rc = cmd_key(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "customer") == 0) {
+            rc = cmd_customer(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "tariff") == 0) {
+            rc = cmd_tariff(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "meter") == 0) {
+            rc = cmd_meter(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "sell") == 0) {
+            rc = cmd_sell(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "receipt") == 0) {
+            rc = cmd_receipt(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "token") == 0) {
+            rc = cmd_token(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "audit") == 0) {
+            rc = cmd_audit(&ctx, argc - i, argv + i);
+        } else {
+            rc = usage("unknown command");
+        }
+    }
+    uv_ctx_close(&ctx);
+    return rc;
+}

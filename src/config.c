@@ -1,0 +1,219 @@
+/* config.c — reading and writing univend.conf. */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "money.h"
+
+#define CONFIG_MAX_BYTES (64 * 1024)
+
+void config_defaults(struct uv_config *c, const char *default_driver_dir)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->kiosk_id, sizeof c->kiosk_id, "KIOSK-1");
+    snprintf(c->currency, sizeof c->currency, "ZAR");
+    c->currency_decimals = 2;
+    c->min_sale = 100;        /* 1.00   */
+    c->max_sale = 1000000;    /* 10000.00 */
+    snprintf(c->driver_dir, sizeof c->driver_dir, "%s", default_driver_dir);
+}
+
+static int id_ok(const char *v)
+{
+    if (*v == '\0')
+        return 0;
+    for (; *v; v++)
+        if (!isalnum((unsigned char)*v) && *v != '-' && *v != '_' && *v != '.')
+            return 0;
+    return 1;
+}
+
+static uv_status set_str(char *dst, size_t cap, const char *v, unsigned line, const char *name,
+                         struct uv_error *err)
+{
+    if (strlen(v) >= cap)
+        return uv_fail(err, UVS_INPUT, "univend.conf line %u: %s is too long", line, name);
+    memcpy(dst, v, strlen(v) + 1);
+    return UVS_OK;
+}
+
+static uv_status apply(struct uv_config *c, const char *name, const char *v, unsigned line,
+                       int64_t *min_raw, int64_t *max_raw, struct uv_error *err)
+{
+    if (strcmp(name, "kiosk_id") == 0) {
+        if (!id_ok(v))
+            return uv_fail(err, UVS_INPUT,
+                           "univend.conf line %u: kiosk_id must be letters, digits, '-', '_', '.'",
+                           line);
+        return set_str(c->kiosk_id, sizeof c->kiosk_id, v, line, name, err);
+    }
+    if (strcmp(name, "currency") == 0) {
+        if (strlen(v) != 3 || !isupper((unsigned char)v[0]) || !isupper((unsigned char)v[1]) ||
+            !isupper((unsigned char)v[2]))
+            return uv_fail(err, UVS_INPUT,
+                           "univend.conf line %u: currency must be a 3-letter ISO 4217 code", line);
+        return set_str(c->currency, sizeof c->currency, v, line, name, err);
+    }
+    if (strcmp(name, "currency_decimals") == 0) {
+        if (strlen(v) != 1 || v[0] < '0' || v[0] > '4')
+            return uv_fail(err, UVS_INPUT, "univend.conf line %u: currency_decimals must be 0..4",
+                           line);
+        c->currency_decimals = (unsigned)(v[0] - '0');
+        return UVS_OK;
+    }
+    if (strcmp(name, "min_sale") == 0 || strcmp(name, "max_sale") == 0) {
+        /* kept as text scaled by 10^4 until decimals are known */
+        int64_t x;
+        struct uv_error e2;
+        if (money_parse(v, 4, &x, &e2) != UVS_OK)
+            return uv_fail(err, UVS_INPUT, "univend.conf line %u: %s is not an amount", line,
+                           name);
+        *(name[1] == 'i' ? min_raw : max_raw) = x;
+        return UVS_OK;
+    }
+    if (strcmp(name, "driver_dir") == 0) {
+        if (v[0] != '/')
+            return uv_fail(err, UVS_INPUT, "univend.conf line %u: driver_dir must be absolute",
+                           line);
+        return set_str(c->driver_dir, sizeof c->driver_dir, v, line, name, err);
+    }
+    if (strcmp(name, "passphrase_file") == 0)
+        return set_str(c->passphrase_file, sizeof c->passphrase_file, v, line, name, err);
+    if (strncmp(name, "driver.", 7) == 0) {
+        const char *dot = strchr(name + 7, '.');
+        if (dot == NULL || dot == name + 7 || dot[1] == '\0')
+            return uv_fail(err, UVS_INPUT,
+                           "univend.conf line %u: driver options are driver.NAME.OPTION", line);
+        if (c->n_driver_opts >= UV_DRIVER_CONFIG_MAX)
+            return uv_fail(err, UVS_INPUT, "univend.conf line %u: too many driver options", line);
+        size_t dl = (size_t)(dot - (name + 7));
+        typeof(c->driver_opts[0]) *o = &c->driver_opts[c->n_driver_opts];
+        if (dl >= sizeof o->driver || strlen(dot + 1) >= sizeof o->name ||
+            strlen(v) >= sizeof o->value)
+            return uv_fail(err, UVS_INPUT, "univend.conf line %u: driver option too long", line);
+        memcpy(o->driver, name + 7, dl);
+        o->driver[dl] = '\0';
+        strcpy(o->name, dot + 1);
+        strcpy(o->value, v);
+        c->n_driver_opts++;
+        return UVS_OK;
+    }
+    return uv_fail(err, UVS_INPUT, "univend.conf line %u: unknown setting '%s'", line, name);
+}
+
+static char *trim(char *s)
+{
+    while (*s == ' ' || *s == '\t')
+        s++;
+    size_t n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\r'))
+        s[--n] = '\0';
+    return s;
+}
+
+uv_status config_parse(struct uv_config *c, const char *text, size_t len, struct uv_error *err)
+{
+    char line[1024];
+    unsigned lineno = 0;
+    size_t pos = 0;
+    int64_t min_raw = -1, max_raw = -1;
+    while (pos < len) {
+        size_t end = pos;
+        while (end < len && text[end] != '\n')
+            end++;
+        lineno++;
+        size_t n = end - pos;
+        if (n >= sizeof line)
+            return uv_fail(err, UVS_INPUT, "univend.conf line %u is too long", lineno);
+        memcpy(line, text + pos, n);
+        line[n] = '\0';
+        pos = end + 1;
+        if (memchr(line, '\0', n) != NULL)
+            return uv_fail(err, UVS_INPUT, "univend.conf line %u contains a NUL byte", lineno);
+        char *hash = strchr(line, '#');
+        if (hash)
+            *hash = '\0';
+        char *s = trim(line);
+        if (*s == '\0')
+            continue;
+        char *eq = strchr(s, '=');
+        if (eq == NULL)
+            return uv_fail(err, UVS_INPUT, "univend.conf line %u: expected name = value", lineno);
+        *eq = '\0';
+        char *name = trim(s), *value = trim(eq + 1);
+        uv_status st = apply(c, name, value, lineno, &min_raw, &max_raw, err);
+        if (st != UVS_OK)
+            return st;
+    }
+    /* amounts were read with 4 decimals; rescale to the currency's */
+    int64_t div = 1;
+    for (unsigned i = c->currency_decimals; i < 4; i++)
+        div *= 10;
+    if (min_raw >= 0)
+        c->min_sale = min_raw / div;
+    if (max_raw >= 0)
+        c->max_sale = max_raw / div;
+    if (c->min_sale <= 0 || c->max_sale < c->min_sale)
+        return uv_fail(err, UVS_INPUT, "univend.conf: need 0 < min_sale <= max_sale");
+    return UVS_OK;
+}
+
+uv_status config_load(struct uv_config *c, const char *path, struct uv_error *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return UVS_OK;
+        return uv_fail(err, UVS_IO, "cannot read %s: %s", path, strerror(errno));
+    }
+    char *buf = malloc(CONFIG_MAX_BYTES);
+    if (!buf) {
+        close(fd);
+        return uv_fail(err, UVS_NOMEM, "out of memory reading %s", path);
+    }
+    size_t len = 0;
+    ssize_t r;
+    while ((r = read(fd, buf + len, CONFIG_MAX_BYTES - len)) > 0)
+        len += (size_t)r;
+    close(fd);
+    uv_status st;
+    if (r < 0)
+        st = uv_fail(err, UVS_IO, "cannot read %s: %s", path, strerror(errno));
+    else if (len == CONFIG_MAX_BYTES)
+        st = uv_fail(err, UVS_INPUT, "%s is larger than 64 KiB", path);
+    else
+        st = config_parse(c, buf, len, err);
+    free(buf);
+    return st;
+}
+
+uv_status config_write(const struct uv_config *c, const char *path, struct uv_error *err)
+{
+    char min[32], max[32];
+    money_format(c->min_sale, c->currency_decimals, min, sizeof min);
+    money_format(c->max_sale, c->currency_decimals, max, sizeof max);
+    FILE *f = fopen(path, "wx");
+    if (!f)
+        return uv_fail(err, UVS_IO, "cannot create %s: %s", path, strerror(errno));
+    fprintf(f,
+            "# univend kiosk configuration\n"
+            "kiosk_id = %s\n"
+            "currency = %s\n"
+            "currency_decimals = %u\n"
+            "min_sale = %s\n"
+            "max_sale = %s\n"
+            "# driver_dir = /usr/lib/univend/drivers\n"
+            "%s%s\n",
+            c->kiosk_id, c->currency, c->currency_decimals, min, max,
+            c->passphrase_file[0] ? "passphrase_file = " : "# passphrase_file = /etc/univend/passphrase",
+            c->passphrase_file);
+    if (fclose(f) != 0)
+        return uv_fail(err, UVS_IO, "cannot write %s: %s", path, strerror(errno));
+    return UVS_OK;
+}

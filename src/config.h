@@ -1,0 +1,39 @@
+/*
+ * config.h — the kiosk configuration file (HOME/univend.conf).
+ *
+ * Plain "name = value" lines; '#' starts a comment. Unknown names are
+ * refused (a typo must not silently leave a default in force). Every value
+ * is checked when read, and the line number of any problem is reported.
+ */
+#ifndef UV_CONFIG_H
+#define UV_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "status.h"
+
+#define UV_DRIVER_CONFIG_MAX 16
+
+struct uv_config {
+    char kiosk_id[32];
+    char currency[4];          /* ISO 4217 code, e.g. "ZAR"            */
+    unsigned currency_decimals;/* minor unit digits, 0..4              */
+    int64_t min_sale;          /* minor units                          */
+    int64_t max_sale;          /* minor units                          */
+    char driver_dir[4096];     /* where driver .so files live          */
+    char passphrase_file[4096];/* key store passphrase; empty: ask     */
+    /* driver.<name>.<key> = value lines, passed to that driver's open() */
+    struct { char driver[32]; char name[32]; char value[128]; } driver_opts[UV_DRIVER_CONFIG_MAX];
+    size_t n_driver_opts;
+};
+
+void config_defaults(struct uv_config *c, const char *default_driver_dir);
+/* Parse text (len bytes, need not be NUL-terminated). */
+uv_status config_parse(struct uv_config *c, const char *text, size_t len, struct uv_error *err);
+/* Read HOME/univend.conf; a missing file leaves the defaults. */
+uv_status config_load(struct uv_config *c, const char *path, struct uv_error *err);
+/* Write a fresh configuration file (used by init). */
+uv_status config_write(const struct uv_config *c, const char *path, struct uv_error *err);
+
+#endif

@@ -1,0 +1,117 @@
+/* demo.c — the demo kiosk the README's first command runs. */
+#include "demo.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <gcrypt.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "digest.h"
+#include "init.h"
+#include "keys.h"
+#include "masterdata.h"
+#include "params.h"
+#include "typeindex.h"
+
+static const struct {
+    const char *number, *type, *customer, *tariff;
+} demo_meters[] = {
+    {"01234567897", "STS-EA07", "C001", "RES"},
+    {"04123456784", "STS-EA07", "C002", "LIFE"},
+    {"47160001237", "STS-EA09", "C003", "RES"},
+};
+
+static uv_status write_passphrase(struct uv_ctx *ctx)
+{
+    char path[8192], hex[33];
+    uint8_t raw[16];
+    if (mkdir(ctx->home, 0700) != 0 && errno != EEXIST)
+        return uv_fail(&ctx->err, UVS_IO, "cannot create %s: %s", ctx->home, strerror(errno));
+    snprintf(path, sizeof path, "%s/passphrase", ctx->home);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return uv_fail(&ctx->err, UVS_IO, "cannot create %s: %s", path, strerror(errno));
+    gcry_randomize(raw, sizeof raw, GCRY_STRONG_RANDOM);
+    digest_hex(raw, sizeof raw, hex);
+    hex[32] = '\n';
+    ssize_t w = write(fd, hex, 33);
+    explicit_bzero(hex, sizeof hex);
+    if (w != 33 || fsync(fd) != 0) {
+        close(fd);
+        return uv_fail(&ctx->err, UVS_IO, "cannot write %s", path);
+    }
+    close(fd);
+    return UVS_OK;
+}
+
+static uv_status create_demo(struct uv_ctx *ctx, FILE *out)
+{
+    struct kiosk_init_opts o = {.kiosk_id = "DEMO-1", .currency = "ZAR", .decimals = 2,
+                                .passphrase_file = "passphrase", .kdf_iterations = 20000};
+    uint8_t vk[8];
+    uv_status st = write_passphrase(ctx);
+    if (st == UVS_OK)
+        st = kiosk_init(ctx, &o);
+    if (st != UVS_OK)
+        return st;
+    gcry_randomize(vk, sizeof vk, GCRY_VERY_STRONG_RANDOM);
+    st = keys_add(ctx, "sts:123456:1", vk, sizeof vk);
+    explicit_bzero(vk, sizeof vk);
+    if (st == UVS_OK)
+        st = typeindex_register(ctx, "sts.so", NULL, out);
+    if (st == UVS_OK)
+        st = tariff_add(ctx, "RES", "Residential", "1.500", "15");
+    if (st == UVS_OK)
+        st = tariff_add(ctx, "LIFE", "Lifeline", "0.900", "15");
+    static const char *cust[][3] = {{"C001", "Thandi Nkosi", "12 Main Rd"},
+                                    {"C002", "Pieter van Wyk", "3 Kerk St"},
+                                    {"C003", "Amina Yusuf", "7 Market Sq"}};
+    for (size_t i = 0; st == UVS_OK && i < 3; i++) {
+        struct rec_customer c;
+        memset(&c, 0, sizeof c);
+        snprintf(c.id, sizeof c.id, "%s", cust[i][0]);
+        snprintf(c.name, sizeof c.name, "%s", cust[i][1]);
+        snprintf(c.address, sizeof c.address, "%s", cust[i][2]);
+        st = customer_add(ctx, &c);
+    }
+    for (size_t i = 0; st == UVS_OK && i < sizeof demo_meters / sizeof demo_meters[0]; i++) {
+        struct rec_meter m;
+        memset(&m, 0, sizeof m);
+        snprintf(m.number, sizeof m.number, "%s", demo_meters[i].number);
+        snprintf(m.type_code, sizeof m.type_code, "%s", demo_meters[i].type);
+        snprintf(m.customer, sizeof m.customer, "%s", demo_meters[i].customer);
+        snprintf(m.tariff, sizeof m.tariff, "%s", demo_meters[i].tariff);
+        static const char *p[] = {"sgc=123456", "ti=01", "krn=1", "kt=2", "bdt=2014"};
+        for (size_t j = 0; st == UVS_OK && j < 5; j++)
+            st = params_add(m.params, sizeof m.params, p[j], &ctx->err);
+        if (st == UVS_OK)
+            st = meter_add(ctx, &m, out);
+    }
+    return st;
+}
+
+uv_status demo_run(struct uv_ctx *ctx, FILE *out)
+{
+    char conf[8192];
+    uv_status st;
+    snprintf(conf, sizeof conf, "%s/univend.conf", ctx->home);
+    if (access(conf, F_OK) != 0) {
+        fprintf(out, "Creating the demo kiosk in %s ...\n", ctx->home);
+        st = create_demo(ctx, out);
+        if (st != UVS_OK)
+            return st;
+    } else if ((st = uv_ctx_open(ctx)) != UVS_OK) {
+        return st;
+    }
+    fprintf(out, "\nDemo kiosk %s in %s\n\nDrivers:\n", ctx->cfg.kiosk_id, ctx->home);
+    if ((st = typeindex_list(ctx, out)) != UVS_OK)
+        return st;
+    fprintf(out, "\nMeters:\n");
+    if ((st = meter_list(ctx, out)) != UVS_OK)
+        return st;
+    fprintf(out, "\nTry:\n  univend --home %s sell --meter %s --amount 50.00\n", ctx->home,
+            demo_meters[0].number);
+    return UVS_OK;
+}

@@ -1,0 +1,368 @@
+/* loader.c — driver files: resolve, check, load, validate, probe. */
+#include "loader.h"
+
+#include <dlfcn.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "digest.h"
+
+#define KNOWN_MEDIA (UV_MEDIUM_MEMORY_CARD | UV_MEDIUM_LOGIC_CARD | UV_MEDIUM_CPU_CARD | \
+                     UV_MEDIUM_RF_CARD | UV_MEDIUM_VIRTUAL)
+
+int loader_type_code_valid(const char *code)
+{
+    size_t n = 0;
+    if (code == NULL)
+        return 0;
+    for (; code[n]; n++) {
+        char c = code[n];
+        if (n >= UV_TYPE_CODE_MAX)
+            return 0;
+        if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
+              c == '-'))
+            return 0;
+    }
+    return n > 0;
+}
+
+const char *loader_media_text(uint32_t media, char *buf, size_t cap)
+{
+    static const struct { uint32_t bit; const char *name; } names[] = {
+        {UV_MEDIUM_MEMORY_CARD, "memory-card"}, {UV_MEDIUM_LOGIC_CARD, "logic-card"},
+        {UV_MEDIUM_CPU_CARD, "cpu-card"},       {UV_MEDIUM_RF_CARD, "rf-card"},
+        {UV_MEDIUM_VIRTUAL, "token"},
+    };
+    size_t pos = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        if (media & names[i].bit) {
+            int w = snprintf(buf + pos, cap - pos, "%s%s", pos ? "," : "", names[i].name);
+            if (w < 0 || (size_t)w >= cap - pos)
+                break;
+            pos += (size_t)w;
+        }
+    }
+    return buf;
+}
+
+/* Copy a descriptor string: present, printable, and shorter than the slot. */
+static int copy_text(const char *src, char *dst, size_t cap, int required)
+{
+    if (src == NULL) {
+        dst[0] = '\0';
+        return !required;
+    }
+    size_t n = strnlen(src, cap);
+    if (n == cap || (required && n == 0))
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f)
+            return 0;
+    memcpy(dst, src, n + 1);
+    return 1;
+}
+
+uv_status loader_validate(const struct uv_driver *d, struct uv_driver_info *info,
+                          struct uv_error *err)
+{
+    memset(info, 0, sizeof *info);
+    if (d == NULL)
+        return uv_fail(err, UVS_DRIVER, "the entry symbol returned no descriptor "
+                                        "(the driver declined this host's ABI %u.%u)",
+                       UV_ABI_MAJOR, UV_ABI_MINOR);
+    if (d->magic != UV_DRIVER_MAGIC)
+        return uv_fail(err, UVS_DRIVER, "not a univend driver (descriptor magic is wrong)");
+    if (d->abi_major != UV_ABI_MAJOR)
+        return uv_fail(err, UVS_DRIVER,
+                       "wrong ABI version: driver is %u.%u, this univend speaks %u.x",
+                       d->abi_major, d->abi_minor, UV_ABI_MAJOR);
+    if (d->struct_size < UV_DRIVER_MIN_SIZE)
+        return uv_fail(err, UVS_DRIVER, "descriptor is too small (%u bytes, need %zu)",
+                       d->struct_size, (size_t)UV_DRIVER_MIN_SIZE);
+    info->abi_major = d->abi_major;
+    info->abi_minor = d->abi_minor;
+    if (!copy_text(d->name, info->name, sizeof info->name, 1))
+        return uv_fail(err, UVS_DRIVER, "descriptor: name missing, too long or not printable");
+    if (!copy_text(d->vendor, info->vendor, sizeof info->vendor, 1))
+        return uv_fail(err, UVS_DRIVER, "descriptor: vendor missing, too long or not printable");
+    if (!copy_text(d->version, info->version, sizeof info->version, 1))
+        return uv_fail(err, UVS_DRIVER, "descriptor: version missing, too long or not printable");
+    if (!copy_text(d->description, info->description, sizeof info->description, 0))
+        return uv_fail(err, UVS_DRIVER, "descriptor: description too long or not printable");
+    if (d->media == 0 || (d->media & ~KNOWN_MEDIA) != 0)
+        return uv_fail(err, UVS_DRIVER, "descriptor: media mask 0x%x is empty or unknown",
+                       d->media);
+    info->media = d->media;
+    if (d->type_codes == NULL || d->type_codes[0] == NULL)
+        return uv_fail(err, UVS_DRIVER, "descriptor: the driver claims no meter type codes");
+    for (unsigned i = 0; d->type_codes[i] != NULL; i++) {
+        if (i >= UV_TYPE_CODES_MAX)
+            return uv_fail(err, UVS_DRIVER, "descriptor: more than %d type codes",
+                           UV_TYPE_CODES_MAX);
+        if (!loader_type_code_valid(d->type_codes[i]))
+            return uv_fail(err, UVS_DRIVER,
+                           "descriptor: type code #%u is invalid (1-%d of A-Z 0-9 . _ -)", i + 1,
+                           UV_TYPE_CODE_MAX);
+        for (unsigned j = 0; j < i; j++)
+            if (strcmp(info->codes[j], d->type_codes[i]) == 0)
+                return uv_fail(err, UVS_DRIVER, "descriptor: type code %s is listed twice",
+                               d->type_codes[i]);
+        strcpy(info->codes[i], d->type_codes[i]);
+        info->n_codes = i + 1;
+    }
+    static const struct { size_t off; const char *name; } required[] = {
+        {offsetof(struct uv_driver, open), "open"},
+        {offsetof(struct uv_driver, close), "close"},
+        {offsetof(struct uv_driver, verify), "verify"},
+        {offsetof(struct uv_driver, issue_credit), "issue_credit"},
+        {offsetof(struct uv_driver, strerror), "strerror"},
+        {offsetof(struct uv_driver, last_error), "last_error"},
+        {offsetof(struct uv_driver, self_test), "self_test"},
+    };
+    for (size_t i = 0; i < sizeof required / sizeof required[0]; i++) {
+        void *fn;
+        memcpy(&fn, (const char *)d + required[i].off, sizeof fn);
+        if (fn == NULL)
+            return uv_fail(err, UVS_DRIVER, "descriptor: required function %s is missing",
+                           required[i].name);
+    }
+    if ((d->media & UV_MEDIUM_VIRTUAL) && d->decode_token == NULL)
+        return uv_fail(err, UVS_DRIVER,
+                       "descriptor: a token driver must offer decode_token (every token is "
+                       "checked before it is shown)");
+    info->has_read_medium = d->read_medium != NULL;
+    info->has_mgmt = d->issue_mgmt != NULL;
+    info->has_decode = d->decode_token != NULL;
+    return UVS_OK;
+}
+
+uv_status loader_resolve(const char *driver_dir, const char *arg, char *path, size_t path_cap,
+                         char *file, size_t file_cap, struct uv_error *err)
+{
+    char dir_real[PATH_MAX], cand[PATH_MAX], real[PATH_MAX];
+    if (arg == NULL || *arg == '\0')
+        return uv_fail(err, UVS_USAGE, "no driver file given");
+    if (realpath(driver_dir, dir_real) == NULL)
+        return uv_fail(err, UVS_IO, "driver directory %s: %s", driver_dir, strerror(errno));
+    if (strchr(arg, '/') == NULL) {
+        if (snprintf(cand, sizeof cand, "%s/%s", dir_real, arg) >= (int)sizeof cand)
+            return uv_fail(err, UVS_INPUT, "driver path is too long");
+    } else if (snprintf(cand, sizeof cand, "%s", arg) >= (int)sizeof cand) {
+        return uv_fail(err, UVS_INPUT, "driver path is too long");
+    }
+    if (realpath(cand, real) == NULL)
+        return uv_fail(err, UVS_NOTFOUND, "driver file %s: %s", arg, strerror(errno));
+    size_t dl = strlen(dir_real);
+    const char *base = strrchr(real, '/') + 1;
+    if (strncmp(real, dir_real, dl) != 0 || real[dl] != '/' || strchr(real + dl + 1, '/'))
+        return uv_fail(err, UVS_REFUSED,
+                       "driver %s is not in the driver directory %s; drivers are only loaded "
+                       "from there",
+                       arg, dir_real);
+    if (strlen(base) >= file_cap || strlen(real) >= path_cap)
+        return uv_fail(err, UVS_INPUT, "driver file name is too long");
+    strcpy(file, base);
+    strcpy(path, real);
+    return UVS_OK;
+}
+
+/* An ELF shared object for the machine we run on, and whole enough that its
+   program headers lie inside the file. */
+static uv_status check_elf(int fd, const char *file, struct uv_error *err)
+{
+    Elf64_Ehdr eh;
+    struct stat st;
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+        return uv_fail(err, UVS_DRIVER, "%s is not a regular file", file);
+    if (pread(fd, &eh, sizeof eh, 0) != (ssize_t)sizeof eh ||
+        memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0)
+        return uv_fail(err, UVS_DRIVER, "%s is not a driver: not an ELF shared object", file);
+    if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_type != ET_DYN)
+        return uv_fail(err, UVS_DRIVER, "%s is not a driver: not a 64-bit shared object", file);
+#if defined(__x86_64__)
+    const unsigned machine = EM_X86_64;
+#elif defined(__aarch64__)
+    const unsigned machine = EM_AARCH64;
+#else
+    const unsigned machine = eh.e_machine;
+#endif
+    if (eh.e_machine != machine)
+        return uv_fail(err, UVS_DRIVER, "%s is built for another processor (ELF machine %u)",
+                       file, eh.e_machine);
+    if (eh.e_phentsize != sizeof(Elf64_Phdr) ||
+        (uint64_t)eh.e_phoff + (uint64_t)eh.e_phnum * sizeof(Elf64_Phdr) > (uint64_t)st.st_size)
+        return uv_fail(err, UVS_DRIVER, "%s is truncated or damaged (program headers)", file);
+    for (unsigned i = 0; i < eh.e_phnum; i++) {
+        Elf64_Phdr ph;
+        if (pread(fd, &ph, sizeof ph, (off_t)(eh.e_phoff + i * sizeof ph)) != (ssize_t)sizeof ph)
+            return uv_fail(err, UVS_DRIVER, "%s is truncated", file);
+        if (ph.p_type == PT_LOAD && ph.p_offset + ph.p_filesz > (uint64_t)st.st_size)
+            return uv_fail(err, UVS_DRIVER, "%s is truncated or damaged (segment %u)", file, i);
+    }
+    return UVS_OK;
+}
+
+uv_status loader_load(const char *path, const char *file, struct uv_loaded *out,
+                      struct uv_error *err)
+{
+    char fdpath[64];
+    memset(out, 0, sizeof *out);
+    if (strlen(file) >= sizeof out->file)
+        return uv_fail(err, UVS_INPUT, "driver file name is too long");
+    strcpy(out->file, file);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return uv_fail(err, UVS_NOTFOUND, "driver file %s: %s", path, strerror(errno));
+    uv_status st = check_elf(fd, file, err);
+    if (st == UVS_OK)
+        st = digest_sha256_fd(fd, out->sha256, err);
+    if (st != UVS_OK) {
+        close(fd);
+        return st;
+    }
+    /* dlopen the very file we hashed, through its descriptor */
+    snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+    out->dl = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
+    close(fd);
+    if (out->dl == NULL) {
+        const char *e = dlerror();
+        return uv_fail(err, UVS_DRIVER, "%s cannot be loaded: %s", file, e ? e : "unknown");
+    }
+    dlerror();
+    void *sym = dlsym(out->dl, UV_DRIVER_ENTRY_NAME);
+    if (sym == NULL) {
+        loader_unload(out);
+        return uv_fail(err, UVS_DRIVER, "%s is not a univend driver: missing symbol %s", file,
+                       UV_DRIVER_ENTRY_NAME);
+    }
+    uv_driver_entry_fn entry;
+    memcpy(&entry, &sym, sizeof entry);
+    out->desc = entry(UV_ABI_MAJOR, UV_ABI_MINOR);
+    st = loader_validate(out->desc, &out->info, err);
+    if (st != UVS_OK) {
+        char m[sizeof err->message];
+        snprintf(m, sizeof m, "%s", err->message);
+        loader_unload(out);
+        return uv_fail(err, st, "%s: %s", file, m);
+    }
+    return UVS_OK;
+}
+
+void loader_unload(struct uv_loaded *l)
+{
+    if (l->dctx && l->desc)
+        l->desc->close(l->dctx);
+    l->dctx = NULL;
+    l->desc = NULL; /* never used after dlclose */
+    if (l->dl)
+        dlclose(l->dl);
+    l->dl = NULL;
+}
+
+static int64_t ms_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+uv_status loader_probe(const char *path, const char *file, const struct uv_host_services *svc,
+                       void *host, int timeout_ms, struct uv_probe *out)
+{
+    int p[2];
+    memset(out, 0, sizeof *out);
+    if (pipe2(p, O_CLOEXEC) != 0) {
+        snprintf(out->message, sizeof out->message, "cannot create a pipe: %s", strerror(errno));
+        return out->status = UVS_IO;
+    }
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        snprintf(out->message, sizeof out->message, "cannot fork: %s", strerror(errno));
+        return out->status = UVS_IO;
+    }
+    if (pid == 0) {
+        struct uv_probe r;
+        struct uv_loaded l;
+        struct uv_error e = {0};
+        close(p[0]);
+        memset(&r, 0, sizeof r);
+        r.status = loader_load(path, file, &l, &e);
+        if (r.status == UVS_OK) {
+            r.info = l.info;
+            memcpy(r.sha256, l.sha256, 32);
+            r.self_test_rc = l.desc->self_test(svc, host);
+            if (r.self_test_rc != UV_OK) {
+                r.status = UVS_DRIVER;
+                snprintf(r.message, sizeof r.message, "%s: self test failed: %s", file,
+                         l.desc->strerror(r.self_test_rc));
+            }
+        } else {
+            snprintf(r.message, sizeof r.message, "%s", e.message);
+        }
+        ssize_t w = write(p[1], &r, sizeof r);
+        _exit(w == (ssize_t)sizeof r ? 0 : 1);
+    }
+    close(p[1]);
+    size_t got = 0;
+    int64_t deadline = ms_now() + timeout_ms;
+    int timed_out = 0;
+    while (got < sizeof *out) {
+        int64_t left = deadline - ms_now();
+        if (left <= 0) {
+            timed_out = 1;
+            break;
+        }
+        struct pollfd pf = {.fd = p[0], .events = POLLIN};
+        int pr = poll(&pf, 1, (int)left);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr <= 0) {
+            timed_out = pr == 0;
+            break;
+        }
+        ssize_t r = read(p[0], (char *)out + got, sizeof *out - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        got += (size_t)r;
+    }
+    close(p[0]);
+    if (timed_out)
+        kill(pid, SIGKILL);
+    int wst = 0;
+    while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
+        ;
+    if (got == sizeof *out && WIFEXITED(wst) && WEXITSTATUS(wst) == 0) {
+        out->message[sizeof out->message - 1] = '\0';
+        return out->status;
+    }
+    memset(out, 0, sizeof *out);
+    out->status = UVS_DRIVER;
+    if (timed_out)
+        snprintf(out->message, sizeof out->message,
+                 "%s: driver hung while loading (no answer in %d ms); refused", file, timeout_ms);
+    else if (WIFSIGNALED(wst))
+        snprintf(out->message, sizeof out->message,
+                 "%s: driver crashed while loading (%s); refused", file, strsignal(WTERMSIG(wst)));
+    else
+        snprintf(out->message, sizeof out->message,
+                 "%s: driver crashed while loading (exit status %d); refused", file,
+                 WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
+    return out->status;
+}

@@ -1,0 +1,255 @@
+/* masterdata.c — customers, tariffs, meters. */
+#include "masterdata.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "money.h"
+#include "typeindex.h"
+
+int md_id_valid(const char *id)
+{
+    size_t n = id ? strlen(id) : 0;
+    if (n == 0 || n >= REC_ID_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = id[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '_' || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+static int text_ok(const char *s)
+{
+    for (; s && *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            return 0;
+    return 1;
+}
+
+/* Insert a new record with an audit line, in one transaction. */
+static uv_status insert(struct uv_ctx *ctx, enum uv_dbid db, const char *key,
+                        const struct rec_layout *l, const void *rec, const char *what,
+                        const char *detail)
+{
+    DB_TXN *txn;
+    uv_status st = store_begin(&ctx->store, &txn, &ctx->err);
+    if (st != UVS_OK)
+        return st;
+    st = store_put_rec(&ctx->store, txn, db, key, strlen(key), l, rec, 1, &ctx->err);
+    if (st == UVS_EXISTS)
+        st = uv_fail(&ctx->err, UVS_EXISTS, "%s %s already exists", what, key);
+    if (st == UVS_OK) {
+        char action[32];
+        snprintf(action, sizeof action, "%s.add", what);
+        st = audit_append(ctx, txn, action, key, "%s", detail);
+    }
+    if (st != UVS_OK) {
+        store_abort(txn);
+        return st;
+    }
+    return store_commit(txn, &ctx->err);
+}
+
+uv_status customer_add(struct uv_ctx *ctx, const struct rec_customer *c0)
+{
+    struct rec_customer c = *c0;
+    if (!md_id_valid(c.id))
+        return uv_fail(&ctx->err, UVS_INPUT, "customer id '%s' is invalid (1-31 of A-Z a-z 0-9 . _ -)", c.id);
+    if (!text_ok(c.name) || !text_ok(c.address) || !text_ok(c.phone) || c.name[0] == '\0')
+        return uv_fail(&ctx->err, UVS_INPUT, "customer needs a printable name");
+    c.created_at = (int64_t)time(NULL);
+    return insert(ctx, UV_DB_CUSTOMERS, c.id, &rec_customer_layout, &c, "customer", c.name);
+}
+
+uv_status customer_get(struct uv_ctx *ctx, DB_TXN *txn, const char *id, struct rec_customer *c)
+{
+    uv_status st = store_get_rec(&ctx->store, txn, UV_DB_CUSTOMERS, id, strlen(id),
+                                 &rec_customer_layout, c, 0, &ctx->err);
+    if (st == UVS_NOTFOUND)
+        return uv_fail(&ctx->err, UVS_NOTFOUND, "no customer %s", id);
+    return st;
+}
+
+static int customer_line(const void *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+    struct rec_customer c;
+    (void)k;
+    (void)kl;
+    if (rec_decode(&rec_customer_layout, v, vl, &c) == 0)
+        fprintf(arg, "%-16s %-30s %-30s %s\n", c.id, c.name, c.address, c.phone);
+    return 0;
+}
+
+uv_status customer_list(struct uv_ctx *ctx, FILE *out)
+{
+    fprintf(out, "%-16s %-30s %-30s %s\n", "CUSTOMER", "NAME", "ADDRESS", "PHONE");
+    return store_iterate(&ctx->store, NULL, UV_DB_CUSTOMERS, NULL, 0, 0, customer_line, out,
+                         &ctx->err);
+}
+
+uv_status tariff_add(struct uv_ctx *ctx, const char *id, const char *name, const char *price,
+                     const char *vat)
+{
+    struct rec_tariff t;
+    memset(&t, 0, sizeof t);
+    if (!md_id_valid(id))
+        return uv_fail(&ctx->err, UVS_INPUT, "tariff id '%s' is invalid (1-31 of A-Z a-z 0-9 . _ -)", id);
+    if (!text_ok(name) || strlen(name ? name : "") >= sizeof t.name)
+        return uv_fail(&ctx->err, UVS_INPUT, "tariff name is not printable or too long");
+    uv_status st = price_parse(price, ctx->cfg.currency_decimals, &t.price_milli, &ctx->err);
+    if (st == UVS_OK)
+        st = percent_parse(vat ? vat : "0", &t.vat_bp, &ctx->err);
+    if (st != UVS_OK)
+        return st;
+    snprintf(t.id, sizeof t.id, "%s", id);
+    snprintf(t.name, sizeof t.name, "%s", name ? name : id);
+    t.created_at = (int64_t)time(NULL);
+    char detail[96];
+    snprintf(detail, sizeof detail, "flat %s/kWh VAT %s%%", price, vat ? vat : "0");
+    return insert(ctx, UV_DB_TARIFFS, t.id, &rec_tariff_layout, &t, "tariff", detail);
+}
+
+uv_status tariff_get(struct uv_ctx *ctx, DB_TXN *txn, const char *id, struct rec_tariff *t)
+{
+    uv_status st = store_get_rec(&ctx->store, txn, UV_DB_TARIFFS, id, strlen(id),
+                                 &rec_tariff_layout, t, 0, &ctx->err);
+    if (st == UVS_NOTFOUND)
+        return uv_fail(&ctx->err, UVS_NOTFOUND, "no tariff %s", id);
+    return st;
+}
+
+static int tariff_line(const void *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+    void **a = arg;
+    struct uv_ctx *ctx = a[0];
+    struct rec_tariff t;
+    (void)k;
+    (void)kl;
+    if (rec_decode(&rec_tariff_layout, v, vl, &t) == 0) {
+        char p[40];
+        price_format(t.price_milli, ctx->cfg.currency_decimals, p, sizeof p);
+        fprintf(a[1], "%-16s %-24s %12s %s/kWh  VAT %u.%02u%%\n", t.id, t.name, p,
+                ctx->cfg.currency, t.vat_bp / 100, t.vat_bp % 100);
+    }
+    return 0;
+}
+
+uv_status tariff_list(struct uv_ctx *ctx, FILE *out)
+{
+    void *a[2] = {ctx, out};
+    fprintf(out, "%-16s %-24s %12s\n", "TARIFF", "NAME", "PRICE");
+    return store_iterate(&ctx->store, NULL, UV_DB_TARIFFS, NULL, 0, 0, tariff_line, a, &ctx->err);
+}
+
+uv_status meter_view(struct uv_ctx *ctx, const struct rec_meter *m, struct uv_param_set *ps,
+                     struct uv_meter *view)
+{
+    if (params_parse(m->params, ps) != 0)
+        return uv_fail(&ctx->err, UVS_STORE, "the parameters of meter %s are damaged", m->number);
+    memset(view, 0, sizeof *view);
+    view->struct_size = sizeof *view;
+    view->number = m->number;
+    view->type_code = m->type_code;
+    view->params = ps->p;
+    view->n_params = ps->n;
+    view->state = m->state;
+    view->state_len = m->state_len;
+    return UVS_OK;
+}
+
+uv_status driver_fail(struct uv_ctx *ctx, struct uv_loaded *d, int rc, uv_status st,
+                      const char *doing)
+{
+    const char *msg = d->desc->strerror(rc);
+    const char *detail = d->dctx ? d->desc->last_error(d->dctx) : "";
+    return uv_fail(&ctx->err, st, "%s: %s: %s%s%s%s", d->info.name, doing, msg ? msg : "error",
+                   detail && *detail ? " (" : "", detail ? detail : "",
+                   detail && *detail ? ")" : "");
+}
+
+uv_status meter_add(struct uv_ctx *ctx, struct rec_meter *m, FILE *out)
+{
+    struct rec_customer c;
+    struct rec_tariff t;
+    struct rec_typeidx e;
+    struct uv_loaded *d;
+    struct uv_param_set ps;
+    struct uv_meter view;
+    struct uv_medium_info info;
+    if (!md_id_valid(m->number))
+        return uv_fail(&ctx->err, UVS_INPUT, "meter number '%s' is invalid", m->number);
+    uv_status st = customer_get(ctx, NULL, m->customer, &c);
+    if (st == UVS_OK)
+        st = tariff_get(ctx, NULL, m->tariff, &t);
+    if (st == UVS_OK)
+        st = typeindex_match(ctx, m->type_code, &d, &e);
+    if (st == UVS_OK)
+        st = meter_view(ctx, m, &ps, &view);
+    if (st != UVS_OK)
+        return st;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    int rc = d->desc->verify(d->dctx, &view, &info);
+    if (rc != UV_OK)
+        return driver_fail(ctx, d, rc, UVS_REFUSED, "meter refused");
+    m->created_at = (int64_t)time(NULL);
+    m->state_len = 0;
+    char detail[128];
+    snprintf(detail, sizeof detail, "type %s customer %s tariff %s", m->type_code, m->customer,
+             m->tariff);
+    st = insert(ctx, UV_DB_METERS, m->number, &rec_meter_layout, m, "meter", detail);
+    if (st == UVS_OK && out)
+        fprintf(out, "meter %s added (%s, driver %s): %s\n", m->number, m->type_code,
+                d->info.name, info.summary);
+    return st;
+}
+
+uv_status meter_get(struct uv_ctx *ctx, DB_TXN *txn, const char *number, struct rec_meter *m,
+                    int rmw)
+{
+    if (!md_id_valid(number))
+        return uv_fail(&ctx->err, UVS_INPUT, "meter number '%s' is invalid", number);
+    uv_status st = store_get_rec(&ctx->store, txn, UV_DB_METERS, number, strlen(number),
+                                 &rec_meter_layout, m, rmw, &ctx->err);
+    if (st == UVS_NOTFOUND)
+        return uv_fail(&ctx->err, UVS_NOTFOUND, "no meter %s in this kiosk", number);
+    return st;
+}
+
+static int meter_line(const void *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+    struct rec_meter m;
+    (void)k;
+    (void)kl;
+    if (rec_decode(&rec_meter_layout, v, vl, &m) == 0)
+        fprintf(arg, "%-20s %-10s %-14s %-10s %6llu\n", m.number, m.type_code, m.customer,
+                m.tariff, (unsigned long long)m.sales_count);
+    return 0;
+}
+
+uv_status meter_list(struct uv_ctx *ctx, FILE *out)
+{
+    fprintf(out, "%-20s %-10s %-14s %-10s %6s\n", "METER", "TYPE", "CUSTOMER", "TARIFF", "SALES");
+    return store_iterate(&ctx->store, NULL, UV_DB_METERS, NULL, 0, 0, meter_line, out, &ctx->err);
+}
+
+uv_status meter_show(struct uv_ctx *ctx, const char *number, FILE *out)
+{
+    struct rec_meter m;
+    uv_status st = meter_get(ctx, NULL, number, &m, 0);
+    if (st != UVS_OK)
+        return st;
+    fprintf(out, "meter:       %s\ntype code:   %s\ncustomer:    %s\ntariff:      %s\n"
+                 "sales:       %llu\nlast receipt: %llu\nparameters:\n",
+            m.number, m.type_code, m.customer, m.tariff, (unsigned long long)m.sales_count,
+            (unsigned long long)m.last_receipt);
+    struct uv_param_set ps;
+    if (params_parse(m.params, &ps) == 0)
+        for (size_t i = 0; i < ps.n; i++)
+            fprintf(out, "  %s = %s\n", ps.p[i].name, ps.p[i].value);
+    return UVS_OK;
+}

@@ -1,0 +1,41 @@
+/*
+ * masterdata.h — customers, tariffs and meters: add, look up, list.
+ *
+ * Adding a meter runs its driver's security verification first (meter
+ * number check digit, parameters, keys present), so a meter that could not be
+ * sold to is never stored.
+ */
+#ifndef UV_MASTERDATA_H
+#define UV_MASTERDATA_H
+
+#include "params.h"
+#include "univend.h"
+
+/* Ids of customers, tariffs, meters: 1..31 of [A-Za-z0-9._-]. */
+int md_id_valid(const char *id);
+
+uv_status customer_add(struct uv_ctx *ctx, const struct rec_customer *c);
+uv_status customer_get(struct uv_ctx *ctx, DB_TXN *txn, const char *id, struct rec_customer *c);
+uv_status customer_list(struct uv_ctx *ctx, FILE *out);
+
+/* price and vat as text: "0.1500" per kWh, "15" percent */
+uv_status tariff_add(struct uv_ctx *ctx, const char *id, const char *name, const char *price,
+                     const char *vat);
+uv_status tariff_get(struct uv_ctx *ctx, DB_TXN *txn, const char *id, struct rec_tariff *t);
+uv_status tariff_list(struct uv_ctx *ctx, FILE *out);
+
+/* m->params holds "name=value\n" lines already checked by params_add. */
+uv_status meter_add(struct uv_ctx *ctx, struct rec_meter *m, FILE *out);
+uv_status meter_get(struct uv_ctx *ctx, DB_TXN *txn, const char *number, struct rec_meter *m,
+                    int rmw);
+uv_status meter_list(struct uv_ctx *ctx, FILE *out);
+uv_status meter_show(struct uv_ctx *ctx, const char *number, FILE *out);
+
+/* The driver's view of a meter record (params parsed into ps). */
+uv_status meter_view(struct uv_ctx *ctx, const struct rec_meter *m, struct uv_param_set *ps,
+                     struct uv_meter *view);
+/* "driver-name: message (detail)" for a driver return code. */
+uv_status driver_fail(struct uv_ctx *ctx, struct uv_loaded *d, int rc, uv_status st,
+                      const char *doing);
+
+#endif

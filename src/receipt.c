@@ -1,0 +1,109 @@
+/* receipt.c — receipts: get, print, list. */
+#include "receipt.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "money.h"
+
+uv_status receipt_get(struct uv_ctx *ctx, uint64_t number, struct rec_receipt *r)
+{
+    uint8_t key[8];
+    rec_u64_key(number, key);
+    uv_status st = store_get_rec(&ctx->store, NULL, UV_DB_RECEIPTS, key, 8, &rec_receipt_layout,
+                                 r, 0, &ctx->err);
+    if (st == UVS_NOTFOUND)
+        return uv_fail(&ctx->err, UVS_NOTFOUND, "no receipt %llu", (unsigned long long)number);
+    return st;
+}
+
+void token_group(const char *token, char *out, size_t cap)
+{
+    size_t o = 0, n = strlen(token);
+    for (size_t i = 0; i < n && o + 2 < cap; i++) {
+        if (i && i % 4 == 0)
+            out[o++] = ' ';
+        out[o++] = token[i];
+    }
+    out[o] = '\0';
+}
+
+void receipt_print(struct uv_ctx *ctx, const struct rec_receipt *r, FILE *out)
+{
+    unsigned d = ctx->cfg.currency_decimals;
+    char gross[32], net[32], vat[32], price[40], kwh[32], when[32], tok[96];
+    time_t t = (time_t)r->time;
+    struct tm tm;
+    money_format(r->gross, d, gross, sizeof gross);
+    money_format(r->net, d, net, sizeof net);
+    money_format(r->vat, d, vat, sizeof vat);
+    price_format(r->price_milli, d, price, sizeof price);
+    energy_format(r->energy_wh, kwh, sizeof kwh);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime_r(&t, &tm));
+    fprintf(out, "========================================\n");
+    fprintf(out, "  ELECTRICITY PREPAYMENT  %s\n", r->kiosk);
+    fprintf(out, "========================================\n");
+    fprintf(out, "Receipt   %llu\n", (unsigned long long)r->number);
+    fprintf(out, "Date      %s\n", when);
+    fprintf(out, "Clerk     %s\n", r->clerk);
+    fprintf(out, "Meter     %s\n", r->meter);
+    fprintf(out, "Customer  %s\n", r->customer);
+    fprintf(out, "Type      %s (%s %s)\n", r->type_code, r->driver, r->driver_version);
+    fprintf(out, "Tariff    %s  %s %s/kWh\n", r->tariff, price, r->currency);
+    fprintf(out, "----------------------------------------\n");
+    fprintf(out, "Paid      %20s %s\n", gross, r->currency);
+    fprintf(out, "VAT %u.%02u%% %20s %s\n", r->vat_bp / 100, r->vat_bp % 100, vat, r->currency);
+    fprintf(out, "Net       %20s %s\n", net, r->currency);
+    fprintf(out, "Energy    %20s kWh\n", kwh);
+    if (r->token_id[0])
+        fprintf(out, "TID       %s\n", r->token_id);
+    fprintf(out, "----------------------------------------\n");
+    for (unsigned i = 0; i < r->n_tokens && i < REC_TOKENS; i++) {
+        token_group(r->tokens[i], tok, sizeof tok);
+        fprintf(out, "TOKEN     %s\n", tok);
+    }
+    if (r->reprints)
+        fprintf(out, "*** REPRINT %u ***\n", r->reprints);
+    fprintf(out, "========================================\n");
+}
+
+struct list_arg {
+    struct uv_ctx *ctx;
+    const char *meter;
+    unsigned left;
+    int limited;
+    FILE *out;
+};
+
+static int list_one(const void *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+    struct list_arg *la = arg;
+    struct rec_receipt r;
+    (void)k;
+    (void)kl;
+    if (rec_decode(&rec_receipt_layout, v, vl, &r) != 0) {
+        fprintf(la->out, "(damaged receipt record)\n");
+        return 0;
+    }
+    if (la->meter && strcmp(la->meter, r.meter) != 0)
+        return 0;
+    char gross[32], kwh[32], when[32];
+    time_t t = (time_t)r.time;
+    struct tm tm;
+    money_format(r.gross, la->ctx->cfg.currency_decimals, gross, sizeof gross);
+    energy_format(r.energy_wh, kwh, sizeof kwh);
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M", gmtime_r(&t, &tm));
+    fprintf(la->out, "%8llu %s %-14s %-10s %12s %10s %s\n", (unsigned long long)r.number, when,
+            r.meter, r.clerk, gross, kwh, r.n_tokens ? r.tokens[0] : "(card)");
+    if (la->limited && --la->left == 0)
+        return 1;
+    return 0;
+}
+
+uv_status receipt_list(struct uv_ctx *ctx, const char *meter, unsigned limit, FILE *out)
+{
+    struct list_arg la = {ctx, meter, limit, limit != 0, out};
+    fprintf(out, "%8s %-16s %-14s %-10s %12s %10s %s\n", "RECEIPT", "TIME (UTC)", "METER", "CLERK",
+            "PAID", "kWh", "TOKEN");
+    return store_iterate(&ctx->store, NULL, UV_DB_RECEIPTS, NULL, 0, 1, list_one, &la, &ctx->err);
+}

@@ -1,0 +1,33 @@
+/*
+ * typeindex.h — meter type code -> driver: registering drivers and matching
+ * a meter's type code to a loaded, verified driver at sale time.
+ */
+#ifndef UV_TYPEINDEX_H
+#define UV_TYPEINDEX_H
+
+#include "univend.h"
+
+#define UV_PROBE_TIMEOUT_MS 5000
+
+/* Register a driver file (name or path inside the driver directory): probe it
+   in a child process, then map each of its type codes (or only `codes`, a
+   comma-separated subset) to it. Refuses a code served by another driver. */
+uv_status typeindex_register(struct uv_ctx *ctx, const char *file_arg, const char *codes,
+                             FILE *out);
+uv_status typeindex_remove(struct uv_ctx *ctx, const char *code, FILE *out);
+uv_status typeindex_list(struct uv_ctx *ctx, FILE *out);
+/* Check each registered file (or only `code`): present, same SHA-256, loads,
+   passes its self test. Prints one line each; UVS_REFUSED if any fails. */
+uv_status typeindex_verify(struct uv_ctx *ctx, const char *code, FILE *out);
+/* Probe every *.so in the driver directory and report which would be
+   refused and why, including type codes claimed by two files. */
+uv_status typeindex_scan(struct uv_ctx *ctx, FILE *out);
+/* Probe one file and print its descriptor (for driver makers). */
+uv_status typeindex_check_file(struct uv_ctx *ctx, const char *file_arg, FILE *out);
+
+/* Sale-time match: look the code up, check the file hash, load and open the
+   driver (cached for the life of ctx). Refusals are audited. */
+uv_status typeindex_match(struct uv_ctx *ctx, const char *code, struct uv_loaded **drv,
+                          struct rec_typeidx *entry);
+
+#endif

@@ -1,0 +1,264 @@
+/* vend.c — the sale. */
+#include "vend.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "audit.h"
+#include "digest.h"
+#include "masterdata.h"
+#include "money.h"
+#include "typeindex.h"
+
+#define RECEIPT_COUNTER "receipt.seq"
+#define RECEIPT_HEAD "receipt.head"
+#define SALE_RETRIES 3
+
+void receipt_hash(const struct rec_receipt *r, uint8_t out[32])
+{
+    struct rec_receipt tmp = *r;
+    uint8_t buf[REC_BUF_MAX];
+    memset(tmp.hash, 0, sizeof tmp.hash);
+    tmp.reprints = 0; /* reprints change later; the sale itself does not */
+    size_t n = rec_encode(&rec_receipt_layout, &tmp, buf, sizeof buf);
+    digest_sha256(buf, n, out);
+}
+
+/* What the driver handed back must be well formed before we trust it. */
+static uv_status check_issue(struct uv_ctx *ctx, struct uv_loaded *d,
+                             const struct uv_credit_request *req, struct uv_issue_result *res)
+{
+    if (res->n_tokens > UV_TOKENS_MAX || res->state_len > UV_STATE_MAX ||
+        res->amount_issued == 0 || res->amount_issued > req->amount)
+        return uv_fail(&ctx->err, UVS_DRIVER,
+                       "%s returned a malformed result (tokens %u, amount %llu of %llu); "
+                       "the sale is refused",
+                       d->info.name, res->n_tokens, (unsigned long long)res->amount_issued,
+                       (unsigned long long)req->amount);
+    for (unsigned i = 0; i < res->n_tokens; i++)
+        if (memchr(res->tokens[i], '\0', sizeof res->tokens[i]) == NULL ||
+            res->tokens[i][0] == '\0')
+            return uv_fail(&ctx->err, UVS_DRIVER, "%s returned a malformed token", d->info.name);
+    if (memchr(res->token_id, '\0', sizeof res->token_id) == NULL)
+        return uv_fail(&ctx->err, UVS_DRIVER, "%s returned a malformed token id", d->info.name);
+    if (res->n_tokens == 0 && !res->medium_written)
+        return uv_fail(&ctx->err, UVS_DRIVER, "%s issued neither a token nor a card write",
+                       d->info.name);
+    return UVS_OK;
+}
+
+/* Every token is decoded again and must say exactly what was sold. */
+static uv_status check_tokens(struct uv_ctx *ctx, struct uv_loaded *d, const struct uv_meter *view,
+                              const struct uv_credit_request *req,
+                              const struct uv_issue_result *res)
+{
+    for (unsigned i = 0; i < res->n_tokens; i++) {
+        struct uv_token_info ti;
+        memset(&ti, 0, sizeof ti);
+        ti.struct_size = sizeof ti;
+        int rc = d->desc->decode_token(d->dctx, view, res->tokens[i], &ti);
+        if (rc != UV_OK)
+            return driver_fail(ctx, d, rc, UVS_DRIVER,
+                               "the token just issued does not verify; the sale is refused");
+        if (ti.kind != req->kind || ti.amount != res->amount_issued)
+            return uv_fail(&ctx->err, UVS_DRIVER,
+                           "%s: the token just issued decodes to another amount (%llu, not "
+                           "%llu); the sale is refused",
+                           d->info.name, (unsigned long long)ti.amount,
+                           (unsigned long long)res->amount_issued);
+    }
+    return UVS_OK;
+}
+
+/* The transaction: returns UVS_OK committed, or an error with nothing kept.
+   *deadlock is set when the whole sale may be tried again. */
+static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct rec_typeidx *e,
+                          const char *meter_number, const struct flat_sale *fs,
+                          const struct rec_tariff *t, struct rec_receipt *r, int *retry)
+{
+    DB_TXN *txn;
+    struct rec_meter m;
+    struct uv_param_set ps;
+    struct uv_meter view;
+    struct uv_issue_result res;
+    struct uv_credit_request req;
+    size_t hl = 0;
+    *retry = 0;
+    uv_status st = store_begin(&ctx->store, &txn, &ctx->err);
+    if (st != UVS_OK)
+        return st;
+    /* the meter, locked for update: its state must not move under us */
+    st = meter_get(ctx, txn, meter_number, &m, 1);
+    if (st == UVS_OK)
+        st = meter_view(ctx, &m, &ps, &view);
+    if (st == UVS_OK)
+        st = store_counter_next(&ctx->store, txn, RECEIPT_COUNTER, &r->number, &ctx->err);
+    if (st != UVS_OK)
+        goto out;
+
+    memset(&req, 0, sizeof req);
+    req.struct_size = sizeof req;
+    req.kind = UV_CREDIT_ELECTRICITY;
+    req.amount = fs->energy_wh;
+    req.sequence = r->number;
+    memset(&res, 0, sizeof res);
+    res.struct_size = sizeof res;
+    int rc = d->desc->issue_credit(d->dctx, &view, &req, &res);
+    if (rc != UV_OK) {
+        st = driver_fail(ctx, d, rc, rc == UV_E_AMOUNT_RANGE ? UVS_INPUT : UVS_DRIVER,
+                         "credit not issued");
+        goto out;
+    }
+    if ((st = check_issue(ctx, d, &req, &res)) != UVS_OK ||
+        (st = check_tokens(ctx, d, &view, &req, &res)) != UVS_OK)
+        goto out;
+
+    r->time = (int64_t)time(NULL);
+    snprintf(r->kiosk, sizeof r->kiosk, "%s", ctx->cfg.kiosk_id);
+    snprintf(r->clerk, sizeof r->clerk, "%s", ctx->actor);
+    snprintf(r->meter, sizeof r->meter, "%s", m.number);
+    snprintf(r->customer, sizeof r->customer, "%s", m.customer);
+    snprintf(r->type_code, sizeof r->type_code, "%s", m.type_code);
+    snprintf(r->driver, sizeof r->driver, "%s", e->driver);
+    snprintf(r->driver_version, sizeof r->driver_version, "%s", e->version);
+    snprintf(r->tariff, sizeof r->tariff, "%s", t->id);
+    snprintf(r->currency, sizeof r->currency, "%s", ctx->cfg.currency);
+    r->gross = fs->gross;
+    r->net = fs->net;
+    r->vat = fs->vat;
+    r->price_milli = t->price_milli;
+    r->vat_bp = t->vat_bp;
+    r->credit_kind = req.kind;
+    r->energy_wh_requested = req.amount;
+    r->energy_wh = res.amount_issued;
+    snprintf(r->token_id, sizeof r->token_id, "%s", res.token_id);
+    r->n_tokens = res.n_tokens;
+    for (unsigned i = 0; i < res.n_tokens; i++)
+        snprintf(r->tokens[i], sizeof r->tokens[i], "%s", res.tokens[i]);
+
+    st = store_meta_get(&ctx->store, txn, RECEIPT_HEAD, r->prev_hash, sizeof r->prev_hash, &hl, 1,
+                        &ctx->err);
+    if (st == UVS_NOTFOUND)
+        st = UVS_OK;
+    if (st != UVS_OK)
+        goto out;
+    receipt_hash(r, r->hash);
+    uint8_t key[8];
+    rec_u64_key(r->number, key);
+    st = store_put_rec(&ctx->store, txn, UV_DB_RECEIPTS, key, 8, &rec_receipt_layout, r, 1,
+                       &ctx->err);
+    if (st == UVS_OK)
+        st = store_meta_put(&ctx->store, txn, RECEIPT_HEAD, r->hash, 32, &ctx->err);
+    if (st == UVS_OK) {
+        memcpy(m.state, res.state, res.state_len);
+        m.state_len = (uint32_t)res.state_len;
+        m.sales_count++;
+        m.last_sale_at = r->time;
+        m.last_receipt = r->number;
+        st = store_put_rec(&ctx->store, txn, UV_DB_METERS, m.number, strlen(m.number),
+                           &rec_meter_layout, &m, 0, &ctx->err);
+    }
+    if (st == UVS_OK) {
+        char amt[32], kwh[32];
+        money_format(r->gross, ctx->cfg.currency_decimals, amt, sizeof amt);
+        energy_format(r->energy_wh, kwh, sizeof kwh);
+        st = audit_append(ctx, txn, "sale", m.number, "receipt %llu %s %s %s kWh tid %s",
+                          (unsigned long long)r->number, amt, r->currency, kwh, r->token_id);
+    }
+out:
+    explicit_bzero(&res, sizeof res);
+    if (st != UVS_OK) {
+        *retry = strstr(ctx->err.message, "deadlock") != NULL;
+        store_abort(txn);
+        return st;
+    }
+    return store_commit(txn, &ctx->err);
+}
+
+uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
+                    struct rec_receipt *out)
+{
+    struct rec_meter m;
+    struct rec_tariff t;
+    struct rec_typeidx e;
+    struct uv_loaded *d;
+    struct flat_sale fs;
+    struct uv_param_set ps;
+    struct uv_meter view;
+    struct uv_medium_info info;
+    int64_t gross;
+    char lim[32];
+
+    memset(out, 0, sizeof *out);
+    uv_status st = money_parse(amount_text, ctx->cfg.currency_decimals, &gross, &ctx->err);
+    if (st != UVS_OK)
+        return st;
+    if (gross < ctx->cfg.min_sale) {
+        money_format(ctx->cfg.min_sale, ctx->cfg.currency_decimals, lim, sizeof lim);
+        return uv_fail(&ctx->err, UVS_INPUT, "amount is below the minimum sale of %s %s", lim,
+                       ctx->cfg.currency);
+    }
+    if (gross > ctx->cfg.max_sale) {
+        money_format(ctx->cfg.max_sale, ctx->cfg.currency_decimals, lim, sizeof lim);
+        return uv_fail(&ctx->err, UVS_INPUT, "amount is above the maximum sale of %s %s", lim,
+                       ctx->cfg.currency);
+    }
+    if ((st = meter_get(ctx, NULL, meter_number, &m, 0)) != UVS_OK)
+        return st;
+    if ((st = typeindex_match(ctx, m.type_code, &d, &e)) != UVS_OK)
+        return st;
+    if ((st = meter_view(ctx, &m, &ps, &view)) != UVS_OK)
+        return st;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    int rc = d->desc->verify(d->dctx, &view, &info);
+    if (rc != UV_OK) {
+        st = driver_fail(ctx, d, rc, UVS_REFUSED, "security verification failed; sale refused");
+        audit_append(ctx, NULL, "sale.refused", m.number, "%s", ctx->err.message);
+        return st;
+    }
+    if ((st = tariff_get(ctx, NULL, m.tariff, &t)) != UVS_OK)
+        return st;
+    if ((st = flat_tariff_apply(gross, t.price_milli, t.vat_bp, &fs, &ctx->err)) != UVS_OK)
+        return st;
+    int retry = 0;
+    for (int attempt = 0; attempt < SALE_RETRIES; attempt++) {
+        memset(out, 0, sizeof *out);
+        st = sale_txn(ctx, d, &e, meter_number, &fs, &t, out, &retry);
+        if (st == UVS_OK || !retry)
+            break;
+    }
+    if (st != UVS_OK) {
+        memset(out, 0, sizeof *out);
+        if (st == UVS_DRIVER || st == UVS_REFUSED)
+            audit_append(ctx, NULL, "sale.refused", meter_number, "%s", ctx->err.message);
+    }
+    return st;
+}
+
+uv_status token_decode(struct uv_ctx *ctx, const char *meter_number, const char *token,
+                       struct uv_token_info *ti)
+{
+    struct rec_meter m;
+    struct rec_typeidx e;
+    struct uv_loaded *d;
+    struct uv_param_set ps;
+    struct uv_meter view;
+    uv_status st = meter_get(ctx, NULL, meter_number, &m, 0);
+    if (st == UVS_OK)
+        st = typeindex_match(ctx, m.type_code, &d, &e);
+    if (st == UVS_OK)
+        st = meter_view(ctx, &m, &ps, &view);
+    if (st != UVS_OK)
+        return st;
+    if (d->desc->decode_token == NULL)
+        return uv_fail(&ctx->err, UVS_INPUT, "meter type %s has no tokens", m.type_code);
+    memset(ti, 0, sizeof *ti);
+    ti->struct_size = sizeof *ti;
+    int rc = d->desc->decode_token(d->dctx, &view, token, ti);
+    if (rc != UV_OK)
+        return driver_fail(ctx, d, rc, rc == UV_E_TOKEN_FORMAT ? UVS_INPUT : UVS_REFUSED,
+                           "token rejected");
+    ti->description[sizeof ti->description - 1] = '\0';
+    return UVS_OK;
+}

@@ -1,0 +1,27 @@
+/*
+ * vend.h — one sale, from meter number to durable receipt.
+ *
+ *   meter record -> type index match -> driver loaded (hash checked)
+ *   -> driver security verification -> tariff -> ONE transaction:
+ *        receipt number, driver issues the credit, every token decoded and
+ *        checked against the sale, receipt (hash-chained), meter state,
+ *        audit -> synchronous commit
+ *   -> only then is the receipt handed back to be shown or printed.
+ *
+ * A failure anywhere before the commit leaves no receipt, no gap in the
+ * receipt numbers and no change to the meter; refusals are audited.
+ */
+#ifndef UV_VEND_H
+#define UV_VEND_H
+
+#include "univend.h"
+
+uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
+                    struct rec_receipt *out);
+/* Decode and authenticate a token against a meter's keys (its driver). */
+uv_status token_decode(struct uv_ctx *ctx, const char *meter_number, const char *token,
+                       struct uv_token_info *ti);
+/* Recompute a receipt's hash (its hash field excluded). */
+void receipt_hash(const struct rec_receipt *r, uint8_t out[32]);
+
+#endif
