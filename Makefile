@@ -85,6 +85,7 @@ unit: $(BUILD)/unit-tests $(DRIVERS) $(TEST_DRIVERS)
 
 e2e: $(BUILD)/univend $(DRIVERS) $(TEST_DRIVERS)
 	UNIVEND=$(abspath $(BUILD))/univend UNIVEND_TEST_DRIVERS=$(abspath $(BUILD))/test-drivers \
+	  UNIVEND_DRIVERS=$(abspath $(BUILD))/drivers \
 	  tests/e2e/run
 
 valgrind: all $(BUILD)/unit-tests $(TEST_DRIVERS)

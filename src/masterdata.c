@@ -6,6 +6,7 @@
 
 #include "audit.h"
 #include "money.h"
+#include "services.h"
 #include "typeindex.h"
 
 int md_id_valid(const char *id)
@@ -183,6 +184,8 @@ uv_status meter_add(struct uv_ctx *ctx, struct rec_meter *m, FILE *out)
     if (!md_id_valid(m->number))
         return uv_fail(&ctx->err, UVS_INPUT, "meter number '%s' is invalid", m->number);
     uv_status st = customer_get(ctx, NULL, m->customer, &c);
+    if (st == UVS_OK)
+        st = services_unlock_keys(ctx);
     if (st == UVS_OK)
         st = tariff_get(ctx, NULL, m->tariff, &t);
     if (st == UVS_OK)

@@ -8,6 +8,7 @@
 #include "digest.h"
 #include "masterdata.h"
 #include "money.h"
+#include "services.h"
 #include "typeindex.h"
 
 #define RECEIPT_COUNTER "receipt.seq"
@@ -205,6 +206,9 @@ uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *am
     }
     if ((st = meter_get(ctx, NULL, meter_number, &m, 0)) != UVS_OK)
         return st;
+    /* keys first: a locked key store is a kiosk problem, not a meter's */
+    if ((st = services_unlock_keys(ctx)) != UVS_OK)
+        return st;
     if ((st = typeindex_match(ctx, m.type_code, &d, &e)) != UVS_OK)
         return st;
     if ((st = meter_view(ctx, &m, &ps, &view)) != UVS_OK)
@@ -245,6 +249,8 @@ uv_status token_decode(struct uv_ctx *ctx, const char *meter_number, const char 
     struct uv_param_set ps;
     struct uv_meter view;
     uv_status st = meter_get(ctx, NULL, meter_number, &m, 0);
+    if (st == UVS_OK)
+        st = services_unlock_keys(ctx);
     if (st == UVS_OK)
         st = typeindex_match(ctx, m.type_code, &d, &e);
     if (st == UVS_OK)

@@ -1,0 +1,71 @@
+# t_sale.sh — the README flow: demo kiosk, a sale, the receipt, the token.
+
+test_demo_creates_kiosk_once() {
+  expect_rc 0 uv demo
+  expect_out "Creating the demo kiosk"
+  expect_out "01234567897 +STS-EA07"
+  expect_out "STS-EA09 +sts.so"
+  expect_rc 0 uv demo
+  expect_no_out "Creating"
+  [ "$(stat -c %a "$T/kiosk/passphrase")" = 600 ] || die "passphrase file is not 0600"
+}
+
+test_sale_prints_grouped_token_and_receipt() {
+  demo_kiosk
+  expect_rc 0 uv sell --meter 01234567897 --amount 50.00
+  expect_out "^TOKEN [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4}$"
+  expect_out "^Receipt +1$"
+  expect_out "Paid +50.00 ZAR"
+  expect_out "VAT 15.00% +6.52 ZAR"
+  expect_out "Energy +28.9 kWh"
+  local token
+  token=$(sed -n 's/^TOKEN //p' <<<"$OUT" | head -n1)
+  expect_rc 0 uv receipt show 1
+  expect_out "TOKEN +$token"
+  # the token decodes under the meter's own key to what was sold
+  expect_rc 0 uv token decode $token --meter 01234567897
+  expect_out "28.9 kWh electricity"
+  # under another meter's key it does not
+  expect_rc 6 uv token decode $token --meter 04123456784
+  expect_out "does not decrypt"
+}
+
+test_receipts_are_numbered_without_gaps() {
+  demo_kiosk
+  uv sell --meter 01234567897 --amount 10.00 >/dev/null
+  expect_rc 3 uv sell --meter 01234567897 --amount 0.10
+  uv sell --meter 47160001237 --amount 25.00 >/dev/null
+  expect_rc 4 uv sell --meter 99999999999 --amount 10.00
+  uv sell --meter 04123456784 --amount 30.00 >/dev/null
+  expect_rc 0 uv receipt list
+  [ "$(receipt_count)" -eq 3 ] || die "expected 3 receipts"
+  for n in 1 2 3; do expect_rc 0 uv receipt show $n; done
+  expect_rc 4 uv receipt show 4
+  expect_rc 0 uv receipt list --meter 47160001237
+  expect_out "47160001237"
+  expect_no_out "01234567897"
+  expect_rc 0 uv audit verify
+  expect_out "audit chain intact"
+}
+
+test_lifeline_tariff_and_ea09_meter() {
+  demo_kiosk
+  # 30.00 at 0.900/kWh incl 15% VAT: VAT 3.91, net 26.09, 28.98 kWh -> 28.9
+  expect_rc 0 uv sell --meter 04123456784 --amount 30.00
+  expect_out "VAT 15.00% +3.91"
+  expect_out "Energy +28.9 kWh"
+  expect_rc 0 uv sell --meter 47160001237 --amount 100.00
+  local token
+  token=$(sed -n 's/^TOKEN //p' <<<"$OUT" | head -n1)
+  expect_rc 0 uv token decode "$token" --meter 47160001237
+  expect_out "57.9 kWh"
+}
+
+test_sale_is_durable_across_processes() {
+  demo_kiosk
+  for i in 1 2 3 4 5; do uv sell --meter 01234567897 --amount 12.00 >/dev/null; done
+  expect_rc 0 uv meter show 01234567897
+  expect_out "sales: +5"
+  expect_out "last receipt: 5"
+  [ "$(receipt_count)" -eq 5 ] || die "expected 5 receipts"
+}

@@ -1,0 +1,45 @@
+/* testutil.h — shared fixtures for the unit tests: real kiosks in temp dirs. */
+#ifndef UV_TESTUTIL_H
+#define UV_TESTUTIL_H
+
+#include <check.h>
+
+#include "univend.h"
+
+#define TU_PASSPHRASE "test-passphrase"
+#define TU_VK_REF "sts:123456:1"
+
+/* A fresh kiosk (real BDB environment, key store with a low KDF count) in a
+   new temp directory; driver_dir is the build's driver directory. */
+struct uv_ctx *tu_kiosk_new(void);
+/* Same, plus an STS vending key, the sts driver registered, a tariff RES
+   (1.500/kWh, 15 % VAT), customer C001 and meter 01234567897 (STS-EA07). */
+struct uv_ctx *tu_kiosk_with_sts(void);
+/* Close the context and remove its directory. */
+void tu_kiosk_free(struct uv_ctx *ctx);
+/* Reopen a closed kiosk from its home (to test persistence/recovery). */
+void tu_kiosk_reopen(struct uv_ctx *ctx);
+
+/* Directories from the environment (set by the Makefile). */
+const char *tu_driver_dir(void);      /* build/drivers */
+const char *tu_test_driver_dir(void); /* build/test-drivers */
+
+/* Make a temp dir; returns a malloc'ed path. rm -rf helper. */
+char *tu_mkdtemp(void);
+void tu_rmrf(const char *path);
+/* Copy a file (e.g. a driver into a private driver dir). */
+void tu_copy(const char *from, const char *to);
+
+/* The suites. */
+Suite *sts_suite(void);
+Suite *record_suite(void);
+Suite *money_suite(void);
+Suite *config_suite(void);
+Suite *params_suite(void);
+Suite *keystore_suite(void);
+Suite *audit_suite(void);
+Suite *loader_suite(void);
+Suite *typeindex_suite(void);
+Suite *vend_suite(void);
+
+#endif
