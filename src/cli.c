@@ -22,6 +22,7 @@
 #include "typeindex.h"
 #include "univend.h"
 #include "vend.h"
+#include "verify.h"
 
 #define MAX_POS 8
 #define MAX_OPT 24
@@ -51,6 +52,7 @@ static const char usage_text[] =
     "  driver register FILE [--codes A,B] | list | remove CODE | verify [CODE]\n"
     "  driver scan | check FILE\n"
     "  audit list [--limit K] | verify\n"
+    "  store verify                          check receipts, counters, chains\n"
     "\n"
     "Home: --home, else $UNIVEND_HOME, else /var/lib/univend.\n"
     "Exit status: 0 ok, 2 usage, 3 bad input, 4 not found, 5 exists, 6 refused,\n"
@@ -441,6 +443,10 @@ int cli_main(int argc, char **argv)
             rc = cmd_receipt(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "token") == 0) {
             rc = cmd_token(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "store") == 0) {
+            rc = (argc - i == 1 && strcmp(argv[i], "verify") == 0)
+                     ? fail(&ctx, store_verify(&ctx, stdout))
+                     : usage("store verify");
         } else if (strcmp(cmd, "audit") == 0) {
             rc = cmd_audit(&ctx, argc - i, argv + i);
         } else {
