@@ -5,6 +5,7 @@
 #                   the unit tests (Check) and the end-to-end CLI tests
 #   make valgrind   the unit tests and an end-to-end sale under valgrind
 #   make bench      print throughput and latency figures
+#   make fuzz       run each libFuzzer target (FUZZ_SECONDS=10 each)
 #   make clean
 
 CC      ?= cc
@@ -76,8 +77,10 @@ $(BUILD)/bench: $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(STS_LIB_OBJ) $(BUILD)/libuni
 
 # ---- tests: always under AddressSanitizer + UBSan ------------------------
 SAN_BUILD := $(BUILD)/san
+FUZZ_SMOKE_SECONDS ?= 3
 test:
 	$(MAKE) --no-print-directory SAN=1 BUILD=$(SAN_BUILD) CFLAGS="-O1 -g" unit e2e
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
 unit: $(BUILD)/unit-tests $(DRIVERS) $(TEST_DRIVERS)
 	UNIVEND_TEST_DRIVERS=$(abspath $(BUILD))/test-drivers UNIVEND_DRIVERS=$(abspath $(BUILD))/drivers \
@@ -101,3 +104,28 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+
+# ---- fuzzing (clang libFuzzer) -------------------------------------------
+# make fuzz FUZZ_SECONDS=60   runs each target for that long (default 10)
+FUZZ_SECONDS ?= 10
+FUZZ_BUILD := $(BUILD)/fuzz
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+               -fno-sanitize-recover=all -Isrc -Idrivers/sts
+FUZZ_LIB_SRC := src/config.c src/money.c src/params.c src/status.c src/loader.c src/digest.c \
+                db/record.c $(STS_SRC)
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
+
+.PHONY: fuzz fuzz-build
+fuzz-build: $(FUZZ_TARGETS)
+fuzz: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  n=$$(basename $$t); mkdir -p $(FUZZ_BUILD)/corpus/$$n; \
+	  echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+	  $$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=0 $(FUZZ_BUILD)/corpus/$$n tests/fuzz/seeds/$$n \
+	    >$(FUZZ_BUILD)/$$n.log 2>&1 || { tail -n 40 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
+	  grep -E "^(#[0-9]+).*DONE" $(FUZZ_BUILD)/$$n.log | tail -n1; \
+	done

@@ -193,6 +193,7 @@ int rec_decode(const struct rec_layout *l, const uint8_t *buf, size_t len, void 
 {
     uint8_t *base = rec;
     size_t pos = 1;
+    uint8_t seen[256 / 8] = {0}; /* a field given twice makes the record malformed */
     memset(rec, 0, l->struct_size);
     if (buf == NULL || len < 1 || buf[0] != REC_VERSION)
         return -1;
@@ -205,6 +206,9 @@ int rec_decode(const struct rec_layout *l, const uint8_t *buf, size_t len, void 
         if (len - pos - 3 < n)
             return -1;
         pos += 3 + n;
+        if (seen[tag / 8] & (1u << (tag % 8)))
+            return -1;
+        seen[tag / 8] |= (uint8_t)(1u << (tag % 8));
         const struct rec_field *f = find_field(l, tag);
         if (f == NULL)
             continue; /* written by a newer version: skip */
