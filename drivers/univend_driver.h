@@ -182,7 +182,9 @@ struct uv_issue_result {
     uint32_t n_tokens;                             /* 0 when a card was written */
     char tokens[UV_TOKENS_MAX][UV_TOKEN_MAX + 1];  /* NUL-terminated text        */
     uint64_t amount_issued;    /* what the token/card actually carries, after
-                                  the medium's own rounding (<= requested)   */
+                                  the medium's own rounding as its standard
+                                  requires; the host refuses a result more
+                                  than 1 % away from the request            */
     uint32_t medium_written;   /* 1 when a card write was confirmed          */
     char token_id[32];         /* driver's id of the transfer (STS: TID)     */
     uint8_t state[UV_STATE_MAX]; /* new per-meter state, committed by the

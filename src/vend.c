@@ -29,8 +29,11 @@ void receipt_hash(const struct rec_receipt *r, uint8_t out[32])
 static uv_status check_issue(struct uv_ctx *ctx, struct uv_loaded *d,
                              const struct uv_credit_request *req, struct uv_issue_result *res)
 {
+    /* a medium may round to its own resolution (STS rounds up, in the
+       customer's favour), but never by more than 1 % */
     if (res->n_tokens > UV_TOKENS_MAX || res->state_len > UV_STATE_MAX ||
-        res->amount_issued == 0 || res->amount_issued > req->amount)
+        res->amount_issued == 0 || res->amount_issued > req->amount + req->amount / 100 ||
+        res->amount_issued < req->amount - req->amount / 100)
         return uv_fail(&ctx->err, UVS_DRIVER,
                        "%s returned a malformed result (tokens %u, amount %llu of %llu); "
                        "the sale is refused",

@@ -2,8 +2,19 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <gcrypt.h>
+
 #include "sts_crypt.h"
 #include "sts_token.h"
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc;
+    (void)argv;
+    gcry_check_version(GCRYPT_VERSION);
+    gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+    return 0;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
