@@ -106,6 +106,36 @@ static const struct rec_field key_fields[] = {
 };
 LAYOUT(rec_key_layout, struct rec_key, key_fields);
 
+static const struct rec_field clerk_fields[] = {
+    F(1, RF_STR, struct rec_clerk, id),
+    F(2, RF_STR, struct rec_clerk, name),
+    F(3, RF_U32, struct rec_clerk, role),
+    F(4, RF_U32, struct rec_clerk, disabled),
+    F(5, RF_BYTES, struct rec_clerk, salt),
+    F(6, RF_BYTES, struct rec_clerk, pin_hash),
+    F(7, RF_U32, struct rec_clerk, kdf_iterations),
+    F(8, RF_U32, struct rec_clerk, failed),
+    F(9, RF_I64, struct rec_clerk, locked_until),
+    F(10, RF_I64, struct rec_clerk, created_at),
+    F(11, RF_I64, struct rec_clerk, last_login),
+};
+LAYOUT(rec_clerk_layout, struct rec_clerk, clerk_fields);
+
+static const struct rec_field closing_fields[] = {
+    F(1, RF_U64, struct rec_closing, number),
+    F(2, RF_U32, struct rec_closing, kind),
+    F(3, RF_STR, struct rec_closing, clerk),
+    F(4, RF_I64, struct rec_closing, time),
+    F(5, RF_U64, struct rec_closing, first_receipt),
+    F(6, RF_U64, struct rec_closing, last_receipt),
+    F(7, RF_U64, struct rec_closing, count),
+    F(8, RF_I64, struct rec_closing, gross),
+    F(9, RF_I64, struct rec_closing, vat),
+    F(10, RF_I64, struct rec_closing, net),
+    F(11, RF_U64, struct rec_closing, energy_wh),
+};
+LAYOUT(rec_closing_layout, struct rec_closing, closing_fields);
+
 static void put_le(uint8_t *p, uint64_t v, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -103,6 +103,33 @@ struct rec_audit {
     uint8_t hash[32];
 };
 
+struct rec_clerk {
+    char id[REC_ID_MAX];
+    char name[64];
+    uint32_t role;          /* enum uv_role                        */
+    uint32_t disabled;
+    uint8_t salt[16];
+    uint8_t pin_hash[32];
+    uint32_t kdf_iterations;
+    uint32_t failed;        /* wrong PINs in a row                 */
+    int64_t locked_until;   /* Unix seconds; 0 when not locked     */
+    int64_t created_at;
+    int64_t last_login;
+};
+
+#define CLOSING_SHIFT 1
+#define CLOSING_DAY 2
+struct rec_closing {
+    uint64_t number;
+    uint32_t kind;          /* CLOSING_SHIFT or CLOSING_DAY        */
+    char clerk[REC_ID_MAX]; /* whose shift; who closed the day     */
+    int64_t time;
+    uint64_t first_receipt, last_receipt;
+    uint64_t count;
+    int64_t gross, vat, net;
+    uint64_t energy_wh;
+};
+
 /* A wrapped (encrypted) key. */
 struct rec_key {
     char ref[64];
@@ -132,7 +159,8 @@ struct rec_layout {
 };
 
 extern const struct rec_layout rec_meter_layout, rec_customer_layout, rec_tariff_layout,
-    rec_typeidx_layout, rec_receipt_layout, rec_audit_layout, rec_key_layout;
+    rec_typeidx_layout, rec_receipt_layout, rec_audit_layout, rec_key_layout, rec_clerk_layout,
+    rec_closing_layout;
 
 /* Encode rec into buf (capacity cap); returns the length, or 0 if it does not fit. */
 size_t rec_encode(const struct rec_layout *l, const void *rec, uint8_t *buf, size_t cap);

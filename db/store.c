@@ -12,6 +12,7 @@ static const char *const db_files[UV_DB_COUNT] = {
     [UV_DB_METERS] = "meters.db",       [UV_DB_CUSTOMERS] = "customers.db",
     [UV_DB_TARIFFS] = "tariffs.db",     [UV_DB_RECEIPTS] = "receipts.db",
     [UV_DB_AUDIT] = "audit.db",         [UV_DB_KEYS] = "keys.db",
+    [UV_DB_CLERKS] = "clerks.db",       [UV_DB_CLOSINGS] = "closings.db",
 };
 
 uv_status store_fail(struct uv_error *err, int dbret, const char *what)

@@ -26,6 +26,8 @@ enum uv_dbid {
     UV_DB_RECEIPTS,  /* receipt number (u64 BE) -> struct rec_receipt   */
     UV_DB_AUDIT,     /* sequence (u64 BE) -> struct rec_audit           */
     UV_DB_KEYS,      /* key reference -> struct rec_key (wrapped)       */
+    UV_DB_CLERKS,    /* clerk id -> struct rec_clerk                    */
+    UV_DB_CLOSINGS,  /* closing number (u64 BE) -> struct rec_closing   */
     UV_DB_COUNT
 };
 

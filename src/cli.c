@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "clerks.h"
+#include "print.h"
+#include "report.h"
 #include "demo.h"
 #include "init.h"
 #include "keys.h"
@@ -39,10 +42,13 @@ static const char usage_text[] =
     "usage: univend [--home DIR] [--clerk ID] [-v] COMMAND ...\n"
     "\n"
     "  init [--kiosk-id ID] [--currency XXX] [--decimals N] [--passphrase-file F]\n"
-    "       [--kdf-iterations N]              create a kiosk database in --home\n"
+    "       [--kdf-iterations N] [--pin-kdf-iterations N]   create a kiosk in --home\n"
     "  demo                                  create a demo kiosk (first run) and show it\n"
     "  sell --meter N --amount A             sell electricity; prints token and receipt\n"
-    "  receipt show N | list [--meter N] [--limit K]\n"
+    "  receipt show N | reprint N | list [--meter N] [--clerk ID] [--limit K]\n"
+    "  report shift [--clerk ID] [--close] | day [--close]   shift / Z reports\n"
+    "  clerk add ID --name NAME --role clerk|supervisor | list | pin ID\n"
+    "  clerk disable ID | enable ID          (PINs from $UNIVEND_PIN or asked)\n"
     "  token decode TOKEN --meter N          decode and authenticate a token\n"
     "  meter add N --type CODE --customer ID --tariff ID [--param name=value]...\n"
     "  meter list | show N\n"
@@ -127,10 +133,15 @@ static int parse_u32(const char *s, uint32_t *out)
 static int cmd_init(struct uv_ctx *ctx, int argc, char **argv)
 {
     struct args a;
-    if (parse_args(argc, argv, " kiosk-id currency decimals passphrase-file kdf-iterations ", &a) ||
+    if (parse_args(argc, argv,
+                   " kiosk-id currency decimals passphrase-file kdf-iterations pin-kdf-iterations ",
+                   &a) ||
         a.npos)
         return usage("init takes only options");
-    uint32_t iter = UV_KDF_ITER_DEFAULT, dec = 2;
+    uint32_t iter = UV_KDF_ITER_DEFAULT, dec = 2, pin_iter = 0;
+    if (opt(&a, "pin-kdf-iterations") &&
+        (parse_u32(opt(&a, "pin-kdf-iterations"), &pin_iter) || pin_iter < 1000))
+        return usage("--pin-kdf-iterations needs a number of at least 1000");
     if (opt(&a, "kdf-iterations") && parse_u32(opt(&a, "kdf-iterations"), &iter))
         return usage("--kdf-iterations needs a number");
     if (opt(&a, "decimals") && (parse_u32(opt(&a, "decimals"), &dec) || dec > 4))
@@ -141,6 +152,7 @@ static int cmd_init(struct uv_ctx *ctx, int argc, char **argv)
         .decimals = dec,
         .passphrase_file = opt(&a, "passphrase-file"),
         .kdf_iterations = iter,
+        .pin_kdf_iterations = pin_iter,
     };
     uv_status st = kiosk_init(ctx, &di);
     if (st == UVS_OK)
@@ -302,6 +314,8 @@ static int cmd_sell(struct uv_ctx *ctx, int argc, char **argv)
         printf("TOKEN %s\n", tok);
     }
     receipt_print(ctx, &r, stdout);
+    if (print_receipt(ctx, &r) != UVS_OK) /* the sale stands; say why it did not print */
+        fprintf(stderr, "univend: %s\n", ctx->err.message);
     return 0;
 }
 
@@ -319,25 +333,42 @@ static int parse_u64(const char *s, uint64_t *out)
 static int cmd_receipt(struct uv_ctx *ctx, int argc, char **argv)
 {
     struct args a;
-    if (argc < 1 || parse_args(argc - 1, argv + 1, " meter limit ", &a))
-        return usage("receipt show N | list [--meter N] [--limit K]");
-    if (strcmp(argv[0], "show") == 0 && a.npos == 1) {
+    if (argc < 1 || parse_args(argc - 1, argv + 1, " meter clerk limit ", &a))
+        return usage("receipt show N | reprint N | list [--meter N] [--clerk ID] [--limit K]");
+    if ((strcmp(argv[0], "show") == 0 || strcmp(argv[0], "reprint") == 0) && a.npos == 1) {
         uint64_t n;
         struct rec_receipt r;
         if (parse_u64(a.pos[0], &n))
-            return usage("receipt show N: N is a receipt number");
-        uv_status st = receipt_get(ctx, n, &r);
-        if (st == UVS_OK)
+            return usage("receipt show|reprint N: N is a receipt number");
+        int reprint = argv[0][0] == 'r';
+        uv_status st = reprint ? receipt_reprint(ctx, n, &r) : receipt_get(ctx, n, &r);
+        if (st == UVS_OK) {
             receipt_print(ctx, &r, stdout);
+            if (reprint)
+                st = print_receipt(ctx, &r);
+        }
         return fail(ctx, st);
     }
     if (strcmp(argv[0], "list") == 0 && a.npos == 0) {
         uint32_t limit = 0;
         if (opt(&a, "limit") && parse_u32(opt(&a, "limit"), &limit))
             return usage("--limit needs a number");
+        if (opt(&a, "clerk")) {
+            struct receipt_filter f = {opt(&a, "meter"), opt(&a, "clerk"), 0, 0};
+            size_t cap = limit ? limit : 1000, n = 0;
+            struct rec_receipt *rs = calloc(cap, sizeof *rs);
+            if (!rs)
+                return fail(ctx, uv_fail(&ctx->err, UVS_NOMEM, "out of memory"));
+            uv_status st = receipt_find(ctx, &f, rs, cap, &n);
+            for (size_t i = 0; st == UVS_OK && i < n; i++)
+                printf("%8llu %-14s %-10s %12lld %s\n", (unsigned long long)rs[i].number,
+                       rs[i].meter, rs[i].clerk, (long long)rs[i].gross, rs[i].tokens[0]);
+            free(rs);
+            return fail(ctx, st);
+        }
         return fail(ctx, receipt_list(ctx, opt(&a, "meter"), limit, stdout));
     }
-    return usage("receipt show N | list [--meter N] [--limit K]");
+    return usage("receipt show N | reprint N | list [--meter N] [--clerk ID] [--limit K]");
 }
 
 static int cmd_token(struct uv_ctx *ctx, int argc, char **argv)
@@ -379,6 +410,69 @@ static int cmd_audit(struct uv_ctx *ctx, int argc, char **argv)
         return fail(ctx, st);
     }
     return usage("audit list [--limit K] | verify");
+}
+
+static int cmd_clerk(struct uv_ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    if (argc < 1 || parse_args(argc - 1, argv + 1, " name role ", &a))
+        return usage("clerk add ID --name NAME --role clerk|supervisor | list | pin ID | "
+                     "disable ID | enable ID");
+    const char *act = argv[0];
+    if (strcmp(act, "list") == 0 && a.npos == 0)
+        return fail(ctx, clerk_list(ctx, stdout));
+    if (a.npos != 1)
+        return usage("clerk add ID --name NAME --role clerk|supervisor | list | pin ID");
+    if (strcmp(act, "disable") == 0 || strcmp(act, "enable") == 0)
+        return fail(ctx, clerk_set_disabled(ctx, a.pos[0], act[0] == 'd'));
+    if (strcmp(act, "add") != 0 && strcmp(act, "pin") != 0)
+        return usage("clerk add | list | pin | disable | enable");
+    uint32_t role = 0;
+    if (act[0] == 'a' && (!opt(&a, "name") || !(role = clerk_role_parse(opt(&a, "role")))))
+        return usage("clerk add ID --name NAME --role clerk|supervisor");
+    char pin[32];
+    uv_status st = services_ask_secret(ctx, "UNIVEND_PIN", "New PIN: ", pin, sizeof pin);
+    if (st == UVS_OK)
+        st = act[0] == 'a' ? clerk_add(ctx, a.pos[0], opt(&a, "name"), role, pin)
+                           : clerk_set_pin(ctx, a.pos[0], pin);
+    explicit_bzero(pin, sizeof pin);
+    if (st == UVS_OK)
+        printf("clerk %s %s\n", a.pos[0], act[0] == 'a' ? "added" : "PIN set");
+    return fail(ctx, st);
+}
+
+static int cmd_report(struct uv_ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    int close_it = 0;
+    /* --close is a flag: take it out before parsing name/value options */
+    char *rest[MAX_POS + 2 * MAX_OPT];
+    int nrest = 0;
+    for (int i = 1; i < argc && nrest < (int)(sizeof rest / sizeof rest[0]); i++) {
+        if (strcmp(argv[i], "--close") == 0)
+            close_it = 1;
+        else
+            rest[nrest++] = argv[i];
+    }
+    if (argc < 1 || parse_args(nrest, rest, " clerk ", &a) || a.npos)
+        return usage("report shift [--clerk ID] [--close] | day [--close]");
+    struct uv_report r;
+    uv_status st;
+    if (strcmp(argv[0], "shift") == 0)
+        st = report_shift(ctx, opt(&a, "clerk") ? opt(&a, "clerk") : ctx->actor, &r);
+    else if (strcmp(argv[0], "day") == 0)
+        st = report_day(ctx, &r);
+    else
+        return usage("report shift [--clerk ID] [--close] | day [--close]");
+    if (st != UVS_OK)
+        return fail(ctx, st);
+    report_print(ctx, &r, stdout);
+    if (close_it) {
+        uint64_t no;
+        if ((st = report_close(ctx, &r, &no)) == UVS_OK)
+            printf("closed: closing %llu\n", (unsigned long long)no);
+    }
+    return fail(ctx, st);
 }
 
 static const char *default_actor(void)
@@ -443,6 +537,10 @@ int cli_main(int argc, char **argv)
             rc = cmd_receipt(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "token") == 0) {
             rc = cmd_token(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "clerk") == 0) {
+            rc = cmd_clerk(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "report") == 0) {
+            rc = cmd_report(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "store") == 0) {
             rc = (argc - i == 1 && strcmp(argv[i], "verify") == 0)
                      ? fail(&ctx, store_verify(&ctx, stdout))

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -22,6 +23,29 @@ void config_defaults(struct uv_config *c, const char *default_driver_dir)
     c->min_sale = 100;        /* 1.00   */
     c->max_sale = 1000000;    /* 10000.00 */
     snprintf(c->driver_dir, sizeof c->driver_dir, "%s", default_driver_dir);
+    c->printer_escpos = 1;
+    c->idle_lock_minutes = 5;
+    snprintf(c->language, sizeof c->language, "en");
+    c->pin_max_tries = 5;
+    c->pin_lockout_minutes = 15;
+    c->pin_kdf_iterations = 150000;
+}
+
+/* A whole number in [lo, hi]. */
+static int parse_uint(const char *v, unsigned long lo, unsigned long hi, unsigned long *out)
+{
+    unsigned long x = 0;
+    if (*v == '\0' || strlen(v) > 9)
+        return 0;
+    for (const char *p = v; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return 0;
+        x = x * 10 + (unsigned long)(*p - '0');
+    }
+    if (x < lo || x > hi)
+        return 0;
+    *out = x;
+    return 1;
 }
 
 static int id_ok(const char *v)
@@ -85,6 +109,47 @@ static uv_status apply(struct uv_config *c, const char *name, const char *v, uns
     }
     if (strcmp(name, "passphrase_file") == 0)
         return set_str(c->passphrase_file, sizeof c->passphrase_file, v, line, name, err);
+    if (strcmp(name, "printer") == 0)
+        return set_str(c->printer, sizeof c->printer, v, line, name, err);
+    if (strcmp(name, "printer_format") == 0) {
+        if (strcmp(v, "escpos") != 0 && strcmp(v, "text") != 0)
+            return uv_fail(err, UVS_INPUT, "univend.conf line %u: printer_format is escpos or text",
+                           line);
+        c->printer_escpos = v[0] == 'e';
+        return UVS_OK;
+    }
+    if (strcmp(name, "language") == 0) {
+        if (strcmp(v, "en") != 0 && strcmp(v, "zh") != 0)
+            return uv_fail(err, UVS_INPUT, "univend.conf line %u: language is en or zh", line);
+        return set_str(c->language, sizeof c->language, v, line, name, err);
+    }
+    static const struct {
+        const char *name;
+        unsigned long lo, hi;
+        size_t off;
+        int wide;
+    } nums[] = {
+        {"idle_lock_minutes", 1, 1440, offsetof(struct uv_config, idle_lock_minutes), 0},
+        {"pin_max_tries", 1, 20, offsetof(struct uv_config, pin_max_tries), 0},
+        {"pin_lockout_minutes", 1, 10080, offsetof(struct uv_config, pin_lockout_minutes), 0},
+        {"pin_kdf_iterations", 1000, 10000000, offsetof(struct uv_config, pin_kdf_iterations), 1},
+    };
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
+        if (strcmp(name, nums[i].name) != 0)
+            continue;
+        unsigned long x;
+        if (!parse_uint(v, nums[i].lo, nums[i].hi, &x))
+            return uv_fail(err, UVS_INPUT, "univend.conf line %u: %s must be %lu..%lu", line,
+                           name, nums[i].lo, nums[i].hi);
+        if (nums[i].wide) {
+            uint32_t w = (uint32_t)x;
+            memcpy((char *)c + nums[i].off, &w, sizeof w);
+        } else {
+            unsigned u = (unsigned)x;
+            memcpy((char *)c + nums[i].off, &u, sizeof u);
+        }
+        return UVS_OK;
+    }
     if (strncmp(name, "driver.", 7) == 0) {
         const char *dot = strchr(name + 7, '.');
         if (dot == NULL || dot == name + 7 || dot[1] == '\0')
@@ -209,10 +274,19 @@ uv_status config_write(const struct uv_config *c, const char *path, struct uv_er
             "min_sale = %s\n"
             "max_sale = %s\n"
             "# driver_dir = /usr/lib/univend/drivers\n"
-            "%s%s\n",
+            "%s%s\n"
+            "language = %s\n"
+            "idle_lock_minutes = %u\n"
+            "pin_max_tries = %u\n"
+            "pin_lockout_minutes = %u\n"
+            "pin_kdf_iterations = %u\n"
+            "# printer = /dev/usb/lp0\n"
+            "printer_format = %s\n",
             c->kiosk_id, c->currency, c->currency_decimals, min, max,
             c->passphrase_file[0] ? "passphrase_file = " : "# passphrase_file = /etc/univend/passphrase",
-            c->passphrase_file);
+            c->passphrase_file, c->language, c->idle_lock_minutes, c->pin_max_tries,
+            c->pin_lockout_minutes, (unsigned)c->pin_kdf_iterations,
+            c->printer_escpos ? "escpos" : "text");
     if (fclose(f) != 0)
         return uv_fail(err, UVS_IO, "cannot write %s: %s", path, strerror(errno));
     return UVS_OK;

@@ -23,6 +23,13 @@ struct uv_config {
     int64_t max_sale;          /* minor units                          */
     char driver_dir[4096];     /* where driver .so files live          */
     char passphrase_file[4096];/* key store passphrase; empty: ask     */
+    char printer[4096];        /* receipt printer device/file; empty: none */
+    int printer_escpos;        /* 1: ESC/POS, 0: plain text            */
+    unsigned idle_lock_minutes;/* kiosk locks after this idle time     */
+    char language[8];          /* "en" or "zh"                         */
+    unsigned pin_max_tries;    /* wrong PINs before lockout            */
+    unsigned pin_lockout_minutes;
+    uint32_t pin_kdf_iterations;
     /* driver.<name>.<key> = value lines, passed to that driver's open() */
     struct { char driver[32]; char name[32]; char value[128]; } driver_opts[UV_DRIVER_CONFIG_MAX];
     size_t n_driver_opts;

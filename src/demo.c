@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "digest.h"
+#include "clerks.h"
 #include "init.h"
 #include "keys.h"
 #include "masterdata.h"
@@ -49,7 +50,8 @@ static uv_status write_passphrase(struct uv_ctx *ctx)
 static uv_status create_demo(struct uv_ctx *ctx, FILE *out)
 {
     struct kiosk_init_opts o = {.kiosk_id = "DEMO-1", .currency = "ZAR", .decimals = 2,
-                                .passphrase_file = "passphrase", .kdf_iterations = 20000};
+                                .passphrase_file = "passphrase", .kdf_iterations = 20000,
+                                .pin_kdf_iterations = 20000};
     uint8_t vk[8];
     uv_status st = write_passphrase(ctx);
     if (st == UVS_OK)
@@ -76,6 +78,10 @@ static uv_status create_demo(struct uv_ctx *ctx, FILE *out)
         snprintf(c.address, sizeof c.address, "%s", cust[i][2]);
         st = customer_add(ctx, &c);
     }
+    if (st == UVS_OK)
+        st = clerk_add(ctx, "super", "Demo Supervisor", UV_ROLE_SUPERVISOR, "1234");
+    if (st == UVS_OK)
+        st = clerk_add(ctx, "clerk1", "Demo Clerk", UV_ROLE_CLERK, "1111");
     for (size_t i = 0; st == UVS_OK && i < sizeof demo_meters / sizeof demo_meters[0]; i++) {
         struct rec_meter m;
         memset(&m, 0, sizeof m);
@@ -111,6 +117,7 @@ uv_status demo_run(struct uv_ctx *ctx, FILE *out)
     fprintf(out, "\nMeters:\n");
     if ((st = meter_list(ctx, out)) != UVS_OK)
         return st;
+    fprintf(out, "\nClerks: super (supervisor, PIN 1234), clerk1 (clerk, PIN 1111)\n");
     fprintf(out, "\nTry:\n  univend --home %s sell --meter %s --amount 50.00\n", ctx->home,
             demo_meters[0].number);
     return UVS_OK;

@@ -29,6 +29,8 @@ uv_status kiosk_init(struct uv_ctx *ctx, const struct kiosk_init_opts *o)
     uv_status st = config_parse(c, text, strlen(text), &ctx->err);
     if (st != UVS_OK)
         return st;
+    if (o->pin_kdf_iterations)
+        c->pin_kdf_iterations = o->pin_kdf_iterations;
     if (o->passphrase_file &&
         snprintf(c->passphrase_file, sizeof c->passphrase_file, "%s", o->passphrase_file) >=
             (int)sizeof c->passphrase_file)

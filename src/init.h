@@ -10,6 +10,7 @@ struct kiosk_init_opts {
     unsigned decimals;
     const char *passphrase_file; /* NULL: ask / environment  */
     uint32_t kdf_iterations;
+    uint32_t pin_kdf_iterations;  /* 0: default */
 };
 
 /* Create ctx->home with univend.conf, the database and the key store, and

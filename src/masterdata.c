@@ -256,3 +256,149 @@ uv_status meter_show(struct uv_ctx *ctx, const char *number, FILE *out)
             fprintf(out, "  %s = %s\n", ps.p[i].name, ps.p[i].value);
     return UVS_OK;
 }
+
+int md_luhn_ok(const char *d)
+{
+    size_t n = d ? strlen(d) : 0;
+    unsigned sum = 0;
+    if (n < 2)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char c = d[n - 1 - i];
+        if (c < '0' || c > '9')
+            return 0;
+        unsigned v = (unsigned)(c - '0');
+        if (i % 2 == 1) {
+            v *= 2;
+            if (v > 9)
+                v -= 9;
+        }
+        sum += v;
+    }
+    return sum % 10 == 0;
+}
+
+enum meter_hint meter_hint(struct uv_ctx *ctx, const char *text, struct rec_meter *m)
+{
+    size_t n = text ? strlen(text) : 0;
+    if (n == 0)
+        return MH_EMPTY;
+    int digits = 1;
+    for (size_t i = 0; i < n; i++)
+        if (text[i] < '0' || text[i] > '9')
+            digits = 0;
+    if (!md_id_valid(text))
+        return MH_TYPING;
+    struct uv_error saved = ctx->err;
+    uv_status st = store_get_rec(&ctx->store, NULL, UV_DB_METERS, text, n, &rec_meter_layout, m,
+                                 0, &ctx->err);
+    ctx->err = saved; /* a hint is not an error */
+    if (st == UVS_OK)
+        return MH_FOUND;
+    if (digits && (n == 11 || n == 13))
+        return md_luhn_ok(text) ? MH_UNKNOWN : MH_BAD_CHECK;
+    return digits && n < 13 ? MH_TYPING : MH_UNKNOWN;
+}
+
+/* Replace an existing record, with an audit line, in one transaction. */
+static uv_status replace(struct uv_ctx *ctx, enum uv_dbid db, const char *key,
+                         const struct rec_layout *l, const void *rec, const char *action,
+                         const char *detail)
+{
+    DB_TXN *txn;
+    uv_status st = store_begin(&ctx->store, &txn, &ctx->err);
+    if (st != UVS_OK)
+        return st;
+    st = store_put_rec(&ctx->store, txn, db, key, strlen(key), l, rec, 0, &ctx->err);
+    if (st == UVS_OK)
+        st = audit_append(ctx, txn, action, key, "%s", detail);
+    if (st != UVS_OK) {
+        store_abort(txn);
+        return st;
+    }
+    return store_commit(txn, &ctx->err);
+}
+
+uv_status customer_update(struct uv_ctx *ctx, const struct rec_customer *c)
+{
+    struct rec_customer old;
+    uv_status st = customer_get(ctx, NULL, c->id, &old);
+    if (st != UVS_OK)
+        return st;
+    if (!text_ok(c->name) || !text_ok(c->address) || !text_ok(c->phone) || c->name[0] == '\0')
+        return uv_fail(&ctx->err, UVS_INPUT, "customer needs a printable name");
+    struct rec_customer n = *c;
+    n.created_at = old.created_at;
+    return replace(ctx, UV_DB_CUSTOMERS, n.id, &rec_customer_layout, &n, "customer.update", n.name);
+}
+
+uv_status meter_update(struct uv_ctx *ctx, const char *number, const char *customer,
+                       const char *tariff)
+{
+    struct rec_meter m;
+    struct rec_customer c;
+    struct rec_tariff t;
+    DB_TXN *txn;
+    uv_status st = store_begin(&ctx->store, &txn, &ctx->err);
+    if (st != UVS_OK)
+        return st;
+    /* read-modify-write under the meter's lock: a sale cannot slip between */
+    st = meter_get(ctx, txn, number, &m, 1);
+    if (st == UVS_OK && customer && *customer && (st = customer_get(ctx, txn, customer, &c)) == UVS_OK)
+        snprintf(m.customer, sizeof m.customer, "%s", customer);
+    if (st == UVS_OK && tariff && *tariff && (st = tariff_get(ctx, txn, tariff, &t)) == UVS_OK)
+        snprintf(m.tariff, sizeof m.tariff, "%s", tariff);
+    if (st == UVS_OK)
+        st = store_put_rec(&ctx->store, txn, UV_DB_METERS, m.number, strlen(m.number),
+                           &rec_meter_layout, &m, 0, &ctx->err);
+    if (st == UVS_OK)
+        st = audit_append(ctx, txn, "meter.update", m.number, "customer %s tariff %s", m.customer,
+                          m.tariff);
+    if (st != UVS_OK) {
+        store_abort(txn);
+        return st;
+    }
+    return store_commit(txn, &ctx->err);
+}
+
+struct all_arg {
+    const struct rec_layout *l;
+    void *out;
+    size_t cap, n;
+};
+
+static int all_one(const void *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+    struct all_arg *a = arg;
+    (void)k;
+    (void)kl;
+    if (a->n >= a->cap)
+        return 1;
+    if (rec_decode(a->l, v, vl, (char *)a->out + a->n * a->l->struct_size) == 0)
+        a->n++;
+    return 0;
+}
+
+static uv_status all(struct uv_ctx *ctx, enum uv_dbid db, const struct rec_layout *l, void *out,
+                     size_t cap, size_t *n)
+{
+    struct all_arg a = {l, out, cap, 0};
+    uv_status st = store_iterate(&ctx->store, NULL, db, NULL, 0, 0, all_one, &a, &ctx->err);
+    *n = a.n;
+    return st;
+}
+
+uv_status customer_all(struct uv_ctx *ctx, struct rec_customer *out, size_t cap, size_t *n)
+{
+    return all(ctx, UV_DB_CUSTOMERS, &rec_customer_layout, out, cap, n);
+}
+
+uv_status tariff_all(struct uv_ctx *ctx, struct rec_tariff *out, size_t cap, size_t *n)
+{
+    return all(ctx, UV_DB_TARIFFS, &rec_tariff_layout, out, cap, n);
+}
+
+uv_status meter_all(struct uv_ctx *ctx, struct rec_meter *out, size_t cap, size_t *n)
+{
+    return all(ctx, UV_DB_METERS, &rec_meter_layout, out, cap, n);
+}

@@ -31,6 +31,27 @@ uv_status meter_get(struct uv_ctx *ctx, DB_TXN *txn, const char *number, struct 
 uv_status meter_list(struct uv_ctx *ctx, FILE *out);
 uv_status meter_show(struct uv_ctx *ctx, const char *number, FILE *out);
 
+/* As the clerk types a meter number. */
+enum meter_hint {
+    MH_EMPTY,       /* nothing typed                                   */
+    MH_TYPING,      /* digits so far; not yet a full meter number       */
+    MH_BAD_CHECK,   /* 11 or 13 digits whose check digit (Luhn) is wrong */
+    MH_UNKNOWN,     /* well formed, but no such meter here              */
+    MH_FOUND        /* *m filled                                       */
+};
+enum meter_hint meter_hint(struct uv_ctx *ctx, const char *text, struct rec_meter *m);
+/* Luhn check of an all-digit number (the IEC 62055 meter number check). */
+int md_luhn_ok(const char *digits);
+
+/* Replace a customer's name/address/phone (id stays). Audited. */
+uv_status customer_update(struct uv_ctx *ctx, const struct rec_customer *c);
+/* Move a meter to another customer and/or tariff. Audited. */
+uv_status meter_update(struct uv_ctx *ctx, const char *number, const char *customer,
+                       const char *tariff);
+uv_status customer_all(struct uv_ctx *ctx, struct rec_customer *out, size_t cap, size_t *n);
+uv_status tariff_all(struct uv_ctx *ctx, struct rec_tariff *out, size_t cap, size_t *n);
+uv_status meter_all(struct uv_ctx *ctx, struct rec_meter *out, size_t cap, size_t *n);
+
 /* The driver's view of a meter record (params parsed into ps). */
 uv_status meter_view(struct uv_ctx *ctx, const struct rec_meter *m, struct uv_param_set *ps,
                      struct uv_meter *view);

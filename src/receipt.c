@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "audit.h"
 #include "money.h"
 
 uv_status receipt_get(struct uv_ctx *ctx, uint64_t number, struct rec_receipt *r)
@@ -106,4 +107,67 @@ uv_status receipt_list(struct uv_ctx *ctx, const char *meter, unsigned limit, FI
     fprintf(out, "%8s %-16s %-14s %-10s %12s %10s %s\n", "RECEIPT", "TIME (UTC)", "METER", "CLERK",
             "PAID", "kWh", "TOKEN");
     return store_iterate(&ctx->store, NULL, UV_DB_RECEIPTS, NULL, 0, 1, list_one, &la, &ctx->err);
+}
+
+uv_status receipt_reprint(struct uv_ctx *ctx, uint64_t number, struct rec_receipt *r)
+{
+    DB_TXN *txn;
+    uint8_t key[8];
+    rec_u64_key(number, key);
+    uv_status st = store_begin(&ctx->store, &txn, &ctx->err);
+    if (st != UVS_OK)
+        return st;
+    st = store_get_rec(&ctx->store, txn, UV_DB_RECEIPTS, key, 8, &rec_receipt_layout, r, 1,
+                       &ctx->err);
+    if (st == UVS_NOTFOUND)
+        st = uv_fail(&ctx->err, UVS_NOTFOUND, "no receipt %llu", (unsigned long long)number);
+    if (st == UVS_OK) {
+        r->reprints++; /* not part of the receipt's hash: the sale is unchanged */
+        st = store_put_rec(&ctx->store, txn, UV_DB_RECEIPTS, key, 8, &rec_receipt_layout, r, 0,
+                           &ctx->err);
+    }
+    if (st == UVS_OK)
+        st = audit_append(ctx, txn, "receipt.reprint", r->meter, "receipt %llu reprint %u",
+                          (unsigned long long)number, r->reprints);
+    if (st != UVS_OK) {
+        store_abort(txn);
+        return st;
+    }
+    return store_commit(txn, &ctx->err);
+}
+
+struct find_arg {
+    const struct receipt_filter *f;
+    struct rec_receipt *out;
+    size_t cap, n;
+};
+
+static int find_one(const void *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+    struct find_arg *fa = arg;
+    struct rec_receipt r;
+    (void)k;
+    (void)kl;
+    if (rec_decode(&rec_receipt_layout, v, vl, &r) != 0)
+        return 0;
+    const struct receipt_filter *f = fa->f;
+    if ((f->meter && *f->meter && strcmp(f->meter, r.meter) != 0) ||
+        (f->clerk && *f->clerk && strcmp(f->clerk, r.clerk) != 0) || (f->from && r.time < f->from) ||
+        (f->to && r.time > f->to))
+        return 0;
+    fa->out[fa->n++] = r;
+    return fa->n >= fa->cap ? 1 : 0;
+}
+
+uv_status receipt_find(struct uv_ctx *ctx, const struct receipt_filter *f, struct rec_receipt *out,
+                       size_t cap, size_t *n)
+{
+    struct find_arg fa = {f, out, cap, 0};
+    *n = 0;
+    if (cap == 0)
+        return UVS_OK;
+    uv_status st = store_iterate(&ctx->store, NULL, UV_DB_RECEIPTS, NULL, 0, 1, find_one, &fa,
+                                 &ctx->err);
+    *n = fa.n;
+    return st;
 }

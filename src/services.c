@@ -100,18 +100,26 @@ uv_status services_read_passphrase(struct uv_ctx *ctx, const char *prompt, char 
             snprintf(path, sizeof path, "%s/%s", ctx->home, pf);
         return read_file_line(path, buf, cap, &ctx->err);
     }
-    const char *env = getenv("UNIVEND_PASSPHRASE");
+    return services_ask_secret(ctx, "UNIVEND_PASSPHRASE", prompt, buf, cap);
+}
+
+uv_status services_ask_secret(struct uv_ctx *ctx, const char *env_name, const char *prompt,
+                              char *buf, size_t cap)
+{
+    const char *env = getenv(env_name);
     if (env) {
         if (strlen(env) >= cap)
-            return uv_fail(&ctx->err, UVS_KEY, "UNIVEND_PASSPHRASE is too long");
+            return uv_fail(&ctx->err, UVS_INPUT, "%s is too long", env_name);
         strcpy(buf, env);
         return UVS_OK;
     }
     int fd = open("/dev/tty", O_RDWR | O_CLOEXEC);
     if (fd < 0)
         return uv_fail(&ctx->err, UVS_KEY,
-                       "the key store is locked and there is no terminal to ask for the "
-                       "passphrase (set passphrase_file in univend.conf or UNIVEND_PASSPHRASE)");
+                       "no terminal to ask '%s' on (set %s%s)", prompt, env_name,
+                       strcmp(env_name, "UNIVEND_PASSPHRASE") == 0
+                           ? " or passphrase_file in univend.conf"
+                           : "");
     struct termios old, quiet;
     int have_tty = tcgetattr(fd, &old) == 0;
     if (have_tty) {

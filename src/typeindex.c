@@ -436,3 +436,73 @@ uv_status typeindex_match(struct uv_ctx *ctx, const char *code, struct uv_loaded
     *drv = l;
     return UVS_OK;
 }
+
+struct status_arg {
+    struct uv_ctx *ctx;
+    struct uv_driver_status *out;
+    size_t cap, n;
+    struct uv_probe *probes; /* one probe per distinct file */
+    char (*files)[128];
+    size_t nfiles;
+};
+
+static int status_one(const void *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+    struct status_arg *sa = arg;
+    struct rec_typeidx e;
+    char path[4096];
+    (void)k;
+    (void)kl;
+    if (sa->n >= sa->cap)
+        return 1;
+    struct uv_driver_status *ds = &sa->out[sa->n++];
+    memset(ds, 0, sizeof *ds);
+    if (rec_decode(&rec_typeidx_layout, v, vl, &e) != 0) {
+        snprintf(ds->reason, sizeof ds->reason, "damaged type index entry");
+        return 0;
+    }
+    snprintf(ds->code, sizeof ds->code, "%s", e.code);
+    snprintf(ds->file, sizeof ds->file, "%s", e.file);
+    snprintf(ds->driver, sizeof ds->driver, "%s", e.driver);
+    snprintf(ds->version, sizeof ds->version, "%s", e.version);
+    struct uv_error saved = sa->ctx->err;
+    if (check_hash(sa->ctx, &e, path, sizeof path) != UVS_OK) {
+        snprintf(ds->reason, sizeof ds->reason, "%s", sa->ctx->err.message);
+        sa->ctx->err = saved;
+        return 0;
+    }
+    sa->ctx->err = saved;
+    /* probe each file once, however many codes it serves */
+    size_t i;
+    for (i = 0; i < sa->nfiles && strcmp(sa->files[i], e.file) != 0; i++)
+        ;
+    if (i == sa->nfiles) {
+        snprintf(sa->files[i], sizeof sa->files[i], "%s", e.file);
+        loader_probe(path, e.file, &sa->ctx->svc, sa->ctx, UV_PROBE_TIMEOUT_MS, &sa->probes[i]);
+        sa->nfiles++;
+    }
+    if (sa->probes[i].status != UVS_OK)
+        snprintf(ds->reason, sizeof ds->reason, "%s", sa->probes[i].message);
+    else if (!info_has_code(&sa->probes[i].info, e.code))
+        snprintf(ds->reason, sizeof ds->reason, "the driver no longer claims this type code");
+    else
+        ds->ok = 1;
+    return 0;
+}
+
+uv_status typeindex_status(struct uv_ctx *ctx, struct uv_driver_status *out, size_t cap,
+                           size_t *n)
+{
+    struct status_arg sa = {ctx, out, cap, 0, calloc(cap ? cap : 1, sizeof(struct uv_probe)),
+                            calloc(cap ? cap : 1, 128), 0};
+    uv_status st = UVS_NOMEM;
+    if (sa.probes && sa.files)
+        st = store_iterate(&ctx->store, NULL, UV_DB_TYPEIDX, NULL, 0, 0, status_one, &sa,
+                           &ctx->err);
+    else
+        uv_fail(&ctx->err, UVS_NOMEM, "out of memory");
+    free(sa.probes);
+    free(sa.files);
+    *n = sa.n;
+    return st;
+}

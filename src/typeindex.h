@@ -25,6 +25,18 @@ uv_status typeindex_scan(struct uv_ctx *ctx, FILE *out);
 /* Probe one file and print its descriptor (for driver makers). */
 uv_status typeindex_check_file(struct uv_ctx *ctx, const char *file_arg, FILE *out);
 
+/* Start-up view: every registered type code with whether its driver loads. */
+struct uv_driver_status {
+    char code[UV_TYPE_CODE_MAX + 1];
+    char file[128];
+    char driver[32];
+    char version[32];
+    int ok;                 /* hash matches, probe passed */
+    char reason[512];       /* why not, when !ok          */
+};
+uv_status typeindex_status(struct uv_ctx *ctx, struct uv_driver_status *out, size_t cap,
+                           size_t *n);
+
 /* Sale-time match: look the code up, check the file hash, load and open the
    driver (cached for the life of ctx). Refusals are audited. */
 uv_status typeindex_match(struct uv_ctx *ctx, const char *code, struct uv_loaded **drv,

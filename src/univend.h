@@ -28,6 +28,7 @@ struct uv_ctx {
     int store_open;
     struct uv_keystore keys;     /* unlocked lazily, on first key use      */
     char actor[32];              /* who is acting: clerk id or OS user     */
+    uint32_t role;               /* logged-in clerk's role; 0 for the CLI  */
     struct uv_error err;
     FILE *log;                   /* driver and diagnostic messages         */
     int verbose;

@@ -179,21 +179,44 @@ out:
     return store_commit(txn, &ctx->err);
 }
 
-uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
-                    struct rec_receipt *out)
+uv_status vend_lookup(struct uv_ctx *ctx, const char *meter_number, struct uv_quote *q)
 {
-    struct rec_meter m;
-    struct rec_tariff t;
-    struct rec_typeidx e;
     struct uv_loaded *d;
-    struct flat_sale fs;
     struct uv_param_set ps;
     struct uv_meter view;
     struct uv_medium_info info;
+    uv_status st;
+    memset(q, 0, sizeof *q);
+    if ((st = meter_get(ctx, NULL, meter_number, &q->meter, 0)) != UVS_OK)
+        return st;
+    /* keys first: a locked key store is a kiosk problem, not a meter's */
+    if ((st = services_unlock_keys(ctx)) != UVS_OK)
+        return st;
+    if ((st = typeindex_match(ctx, q->meter.type_code, &d, &q->driver)) != UVS_OK)
+        return st;
+    if ((st = meter_view(ctx, &q->meter, &ps, &view)) != UVS_OK)
+        return st;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    int rc = d->desc->verify(d->dctx, &view, &info);
+    if (rc != UV_OK) {
+        st = driver_fail(ctx, d, rc, UVS_REFUSED, "security verification failed; sale refused");
+        audit_append(ctx, NULL, "sale.refused", q->meter.number, "%s", ctx->err.message);
+        return st;
+    }
+    info.summary[sizeof info.summary - 1] = '\0';
+    snprintf(q->verify_summary, sizeof q->verify_summary, "%s", info.summary);
+    if ((st = customer_get(ctx, NULL, q->meter.customer, &q->customer)) != UVS_OK)
+        return st;
+    return tariff_get(ctx, NULL, q->meter.tariff, &q->tariff);
+}
+
+uv_status vend_quote(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
+                     struct uv_quote *q)
+{
     int64_t gross;
     char lim[32];
-
-    memset(out, 0, sizeof *out);
+    memset(q, 0, sizeof *q);
     uv_status st = money_parse(amount_text, ctx->cfg.currency_decimals, &gross, &ctx->err);
     if (st != UVS_OK)
         return st;
@@ -207,31 +230,27 @@ uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *am
         return uv_fail(&ctx->err, UVS_INPUT, "amount is above the maximum sale of %s %s", lim,
                        ctx->cfg.currency);
     }
-    if ((st = meter_get(ctx, NULL, meter_number, &m, 0)) != UVS_OK)
+    if ((st = vend_lookup(ctx, meter_number, q)) != UVS_OK)
         return st;
-    /* keys first: a locked key store is a kiosk problem, not a meter's */
-    if ((st = services_unlock_keys(ctx)) != UVS_OK)
+    return flat_tariff_apply(gross, q->tariff.price_milli, q->tariff.vat_bp, &q->sale, &ctx->err);
+}
+
+uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
+                    struct rec_receipt *out)
+{
+    struct uv_quote q;
+    struct uv_loaded *d;
+    memset(out, 0, sizeof *out);
+    uv_status st = vend_quote(ctx, meter_number, amount_text, &q);
+    if (st != UVS_OK)
         return st;
-    if ((st = typeindex_match(ctx, m.type_code, &d, &e)) != UVS_OK)
-        return st;
-    if ((st = meter_view(ctx, &m, &ps, &view)) != UVS_OK)
-        return st;
-    memset(&info, 0, sizeof info);
-    info.struct_size = sizeof info;
-    int rc = d->desc->verify(d->dctx, &view, &info);
-    if (rc != UV_OK) {
-        st = driver_fail(ctx, d, rc, UVS_REFUSED, "security verification failed; sale refused");
-        audit_append(ctx, NULL, "sale.refused", m.number, "%s", ctx->err.message);
-        return st;
-    }
-    if ((st = tariff_get(ctx, NULL, m.tariff, &t)) != UVS_OK)
-        return st;
-    if ((st = flat_tariff_apply(gross, t.price_milli, t.vat_bp, &fs, &ctx->err)) != UVS_OK)
+    /* the driver is loaded and cached by the lookup */
+    if ((st = typeindex_match(ctx, q.meter.type_code, &d, &q.driver)) != UVS_OK)
         return st;
     int retry = 0;
     for (int attempt = 0; attempt < SALE_RETRIES; attempt++) {
         memset(out, 0, sizeof *out);
-        st = sale_txn(ctx, d, &e, meter_number, &fs, &t, out, &retry);
+        st = sale_txn(ctx, d, &q.driver, meter_number, &q.sale, &q.tariff, out, &retry);
         if (st == UVS_OK || !retry)
             break;
     }

@@ -14,8 +14,26 @@
 #ifndef UV_VEND_H
 #define UV_VEND_H
 
+#include "money.h"
 #include "univend.h"
 
+/* What the clerk sees before confirming a sale. */
+struct uv_quote {
+    struct rec_meter meter;
+    struct rec_customer customer;
+    struct rec_tariff tariff;
+    struct rec_typeidx driver;     /* the matched type index entry       */
+    char verify_summary[UV_TEXT_MAX + 1]; /* from the driver's verify()  */
+    struct flat_sale sale;         /* set by vend_quote                  */
+};
+
+/* Find the meter, match and load its driver, run security verification,
+   fill customer and tariff. Nothing is written (refusals are audited). */
+uv_status vend_lookup(struct uv_ctx *ctx, const char *meter_number, struct uv_quote *q);
+/* vend_lookup + the amount checked and split (VAT, net, energy). */
+uv_status vend_quote(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
+                     struct uv_quote *q);
+/* The sale itself (it repeats the checks of vend_quote). */
 uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
                     struct rec_receipt *out);
 /* Decode and authenticate a token against a meter's keys (its driver). */
