@@ -41,5 +41,7 @@ Suite *audit_suite(void);
 Suite *loader_suite(void);
 Suite *typeindex_suite(void);
 Suite *vend_suite(void);
+Suite *clerks_suite(void);
+Suite *report_suite(void);
 
 #endif
