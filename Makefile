@@ -14,14 +14,18 @@ SAN     ?= 0
 DRIVER_DIR ?= $(abspath $(BUILD))/drivers
 
 WARN    := -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla
-CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 $(WARN) -D_GNU_SOURCE -fno-common
+# OPT is the only knob for optimisation; the flags below are always applied
+# (a CFLAGS given on the command line adds to them, it cannot drop them).
+OPT     ?= -O2 -g
+override CFLAGS := $(OPT) -std=gnu11 $(WARN) -D_GNU_SOURCE -fno-common $(CFLAGS)
 LDLIBS  := -ldb-5.3 $(shell pkg-config --libs libgcrypt 2>/dev/null || libgcrypt-config --libs) -ldl
 ifeq ($(SAN),1)
 SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-CFLAGS  += $(SANFLAGS)
-LDFLAGS += $(SANFLAGS)
+override CFLAGS += $(SANFLAGS)
+override LDFLAGS += $(SANFLAGS)
 endif
+CURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
+CURSES_LIBS   := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
@@ -37,9 +41,11 @@ UNIT_OBJ := $(UNIT_SRC:%.c=$(BUILD)/obj/%.o)
 BENCH_SRC := $(wildcard tests/bench/*.c)
 
 .PHONY: all test unit e2e valgrind bench clean
-all: $(BUILD)/univend $(DRIVERS)
+UI_SRC   := $(wildcard ui/*.c)
+UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/obj/%.o)
+all: $(BUILD)/univend $(BUILD)/univend-kiosk $(DRIVERS)
 
-$(BUILD)/obj/src/ctx.o: CFLAGS += -DUV_DRIVER_DIR='"$(DRIVER_DIR)"'
+$(BUILD)/obj/src/ctx.o: override CFLAGS += -DUV_DRIVER_DIR='"$(DRIVER_DIR)"'
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -60,6 +66,14 @@ $(BUILD)/libunivend.a: $(CORE_OBJ)
 $(BUILD)/univend: $(BUILD)/obj/src/main.o $(BUILD)/libunivend.a
 	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
 
+$(BUILD)/obj/ui/%.o: ui/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CURSES_CFLAGS) -Isrc -MMD -MP -c $< -o $@
+
+# The clerk's full-screen kiosk (ncursesw).
+$(BUILD)/univend-kiosk: $(UI_OBJ) $(BUILD)/libunivend.a
+	$(CC) $(LDFLAGS) $^ $(CURSES_LIBS) $(LDLIBS) -o $@
+
 $(BUILD)/drivers/sts.so: $(BUILD)/pic/drivers/sts/sts_driver.o $(STS_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now $^ $(LDLIBS) -o $@
@@ -79,15 +93,16 @@ $(BUILD)/bench: $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(STS_LIB_OBJ) $(BUILD)/libuni
 SAN_BUILD := $(BUILD)/san
 FUZZ_SMOKE_SECONDS ?= 3
 test:
-	$(MAKE) --no-print-directory SAN=1 BUILD=$(SAN_BUILD) CFLAGS="-O1 -g" unit e2e
+	$(MAKE) --no-print-directory SAN=1 BUILD=$(SAN_BUILD) OPT="-O1 -g" unit e2e
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS)
 
 unit: $(BUILD)/unit-tests $(DRIVERS) $(TEST_DRIVERS)
 	UNIVEND_TEST_DRIVERS=$(abspath $(BUILD))/test-drivers UNIVEND_DRIVERS=$(abspath $(BUILD))/drivers \
 	  ASAN_OPTIONS=detect_leaks=1 $(BUILD)/unit-tests
 
-e2e: $(BUILD)/univend $(DRIVERS) $(TEST_DRIVERS)
-	UNIVEND=$(abspath $(BUILD))/univend UNIVEND_TEST_DRIVERS=$(abspath $(BUILD))/test-drivers \
+e2e: $(BUILD)/univend $(BUILD)/univend-kiosk $(DRIVERS) $(TEST_DRIVERS)
+	UNIVEND=$(abspath $(BUILD))/univend UNIVEND_KIOSK=$(abspath $(BUILD))/univend-kiosk \
+	  UNIVEND_TEST_DRIVERS=$(abspath $(BUILD))/test-drivers \
 	  UNIVEND_DRIVERS=$(abspath $(BUILD))/drivers \
 	  tests/e2e/run
 
@@ -97,8 +112,10 @@ valgrind: all $(BUILD)/unit-tests $(TEST_DRIVERS)
 	  $(BUILD)/unit-tests
 	UNIVEND=$(abspath $(BUILD))/univend VALGRIND=1 tests/e2e/valgrind-sale
 
-bench: $(BUILD)/bench $(DRIVERS)
+bench: $(BUILD)/bench $(DRIVERS) $(BUILD)/univend $(BUILD)/univend-kiosk
 	UNIVEND_DRIVERS=$(abspath $(BUILD))/drivers $(BUILD)/bench
+	@if [ -x tests/bench/kiosk-bench ]; then UNIVEND=$(abspath $(BUILD))/univend \
+	  UNIVEND_KIOSK=$(abspath $(BUILD))/univend-kiosk tests/bench/kiosk-bench; fi
 
 clean:
 	rm -rf $(BUILD)
