@@ -219,6 +219,7 @@ uv_status loader_load(const char *path, const char *file, struct uv_loaded *out,
 {
     char fdpath[64];
     memset(out, 0, sizeof *out);
+    out->fd = -1;
     if (strlen(file) >= sizeof out->file)
         return uv_fail(err, UVS_INPUT, "driver file name is too long");
     strcpy(out->file, file);
@@ -232,14 +233,18 @@ uv_status loader_load(const char *path, const char *file, struct uv_loaded *out,
         close(fd);
         return st;
     }
-    /* dlopen the very file we hashed, through its descriptor */
+    /* dlopen the very file we hashed, through its descriptor. The loader
+       knows the object by this name; keeping the descriptor open while the
+       driver is loaded keeps the name unique (glibc would otherwise hand
+       back an earlier driver loaded through the same descriptor number). */
     snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
     out->dl = dlopen(fdpath, RTLD_NOW | RTLD_LOCAL);
-    close(fd);
     if (out->dl == NULL) {
         const char *e = dlerror();
+        close(fd);
         return uv_fail(err, UVS_DRIVER, "%s cannot be loaded: %s", file, e ? e : "unknown");
     }
+    out->fd = fd;
     dlerror();
     void *sym = dlsym(out->dl, UV_DRIVER_ENTRY_NAME);
     if (sym == NULL) {
@@ -269,6 +274,9 @@ void loader_unload(struct uv_loaded *l)
     if (l->dl)
         dlclose(l->dl);
     l->dl = NULL;
+    if (l->fd >= 0)
+        close(l->fd);
+    l->fd = -1;
 }
 
 static int64_t ms_now(void)
@@ -300,6 +308,15 @@ uv_status loader_probe(const char *path, const char *file, const struct uv_host_
         struct uv_loaded l;
         struct uv_error e = {0};
         close(p[0]);
+        /* a driver that crashes here should not paint its dying words over
+           the clerk's screen; makers debugging one set UNIVEND_DRIVER_DEBUG */
+        if (getenv("UNIVEND_DRIVER_DEBUG") == NULL) {
+            int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+            if (devnull >= 0) {
+                dup2(devnull, STDERR_FILENO);
+                close(devnull);
+            }
+        }
         memset(&r, 0, sizeof r);
         r.status = loader_load(path, file, &l, &e);
         if (r.status == UVS_OK) {

@@ -39,6 +39,9 @@ struct uv_loaded {
     char file[128];                /* name inside the driver directory   */
     uint8_t sha256[32];            /* of the bytes that were loaded      */
     void *dl;
+    int fd;                        /* the file, open while loaded: its
+                                      /proc/self/fd name is what dlopen
+                                      knows it by, so it must stay unique */
     const struct uv_driver *desc;  /* valid only while dl is open        */
     void *dctx;                    /* the driver's context once opened   */
     struct uv_driver_info info;
