@@ -237,9 +237,15 @@ uv_status store_iterate(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const 
     }
     uv_status st = UVS_OK;
     ret = c->get(c, &k, &v, first);
+    if (from && reverse) {
+        if (ret == DB_NOTFOUND) /* every key is below from: start at the last */
+            ret = c->get(c, &k, &v, DB_LAST);
+        else if (ret == 0 && (k.size != from_len || memcmp(k.data, from, from_len) != 0))
+            ret = c->get(c, &k, &v, DB_PREV); /* landed above from */
+    }
     while (ret == 0) {
         int r = fn(k.data, k.size, v.data, v.size, arg);
-        if (r == 1)
+        if (r == STORE_STOP)
             break;
         if (r != 0) {
             st = (uv_status)r;

@@ -65,9 +65,11 @@ uv_status store_put_rec(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const 
                         size_t klen, const struct rec_layout *l, const void *rec,
                         int nooverwrite, struct uv_error *err);
 
-/* Iterate a database in key order; from/from_len positions the cursor at the
-   first key >= from (NULL: start). The callback returns 0 to go on, 1 to
-   stop, or a uv_status to fail. Reverse walks from the last key down. */
+/* Iterate a database in key order. from/from_len (NULL: the start, or the
+   end when reverse) positions the cursor at the first key >= from, or for a
+   reverse walk the last key <= from. The callback returns 0 to go on,
+   STORE_STOP to stop early, or a uv_status (> 0) to fail the walk. */
+#define STORE_STOP (-1)
 typedef int (*store_iter_fn)(const void *key, size_t klen, const void *val, size_t vlen,
                              void *arg);
 uv_status store_iterate(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *from,

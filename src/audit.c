@@ -68,7 +68,8 @@ uv_status audit_append(struct uv_ctx *ctx, DB_TXN *txn, const char *action, cons
 
 struct print_arg {
     FILE *out;
-    uint64_t skip;
+    unsigned left;
+    uint8_t start[8];
 };
 
 static int print_one(const void *k, size_t kl, const void *v, size_t vl, void *arg)
@@ -77,10 +78,6 @@ static int print_one(const void *k, size_t kl, const void *v, size_t vl, void *a
     struct rec_audit a;
     (void)k;
     (void)kl;
-    if (pa->skip) {
-        pa->skip--;
-        return 0;
-    }
     if (rec_decode(&rec_audit_layout, v, vl, &a) != 0) {
         fprintf(pa->out, "(damaged audit record)\n");
         return 0;
@@ -94,14 +91,26 @@ static int print_one(const void *k, size_t kl, const void *v, size_t vl, void *a
     return 0;
 }
 
+static int find_start(const void *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+    struct print_arg *pa = arg;
+    (void)v;
+    (void)vl;
+    if (kl == 8)
+        memcpy(pa->start, k, 8);
+    return --pa->left == 0 ? STORE_STOP : 0;
+}
+
 uv_status audit_print(struct uv_ctx *ctx, FILE *out, unsigned limit)
 {
-    uint64_t n = 0;
-    uv_status st = store_counter_peek(&ctx->store, NULL, AUDIT_COUNTER, &n, &ctx->err);
+    struct print_arg pa = {out, limit, {0}};
+    uv_status st = UVS_OK;
+    if (limit) /* walk back `limit` records to find where to start */
+        st = store_iterate(&ctx->store, NULL, UV_DB_AUDIT, NULL, 0, 1, find_start, &pa, &ctx->err);
     if (st != UVS_OK)
         return st;
-    struct print_arg pa = {out, (limit && n > limit) ? n - limit : 0};
-    return store_iterate(&ctx->store, NULL, UV_DB_AUDIT, NULL, 0, 0, print_one, &pa, &ctx->err);
+    return store_iterate(&ctx->store, NULL, UV_DB_AUDIT, limit ? pa.start : NULL, 8, 0, print_one,
+                         &pa, &ctx->err);
 }
 
 struct verify_arg {
@@ -137,5 +146,26 @@ uv_status audit_verify(struct uv_ctx *ctx, uint64_t *count)
     uv_status st = store_iterate(&ctx->store, NULL, UV_DB_AUDIT, NULL, 0, 0, verify_one, &va,
                                  &ctx->err);
     *count = va.expect - 1;
-    return st;
+    if (st != UVS_OK)
+        return st;
+    /* records removed from the end leave a shorter, still linked chain:
+       the counter and the stored head say how long it must be */
+    uint64_t n = 0;
+    uint8_t head[32];
+    size_t hl = 0;
+    if ((st = store_counter_peek(&ctx->store, NULL, AUDIT_COUNTER, &n, &ctx->err)) != UVS_OK)
+        return st;
+    if (n != *count)
+        return uv_fail(&ctx->err, UVS_STORE, "audit record #%llu is missing (the log holds %llu of %llu)",
+                       (unsigned long long)(*count + 1), (unsigned long long)*count,
+                       (unsigned long long)n);
+    st = store_meta_get(&ctx->store, NULL, AUDIT_HEAD, head, sizeof head, &hl, 0, &ctx->err);
+    if (st == UVS_NOTFOUND && n == 0)
+        return UVS_OK;
+    if (st != UVS_OK)
+        return st;
+    if (hl != 32 || memcmp(head, va.prev, 32) != 0)
+        return uv_fail(&ctx->err, UVS_STORE, "audit chain head does not match record #%llu",
+                       (unsigned long long)n);
+    return UVS_OK;
 }

@@ -46,7 +46,7 @@ static uv_status pepper(struct uv_ctx *ctx, uint8_t out[32])
     st = keystore_get(&ctx->keys, &ctx->store, PEPPER_REF, out, 32, &len, &ctx->err);
     if (st == UVS_NOTFOUND) {
         DB_TXN *txn;
-        gcry_randomize(out, 32, GCRY_VERY_STRONG_RANDOM);
+        gcry_randomize(out, 32, GCRY_STRONG_RANDOM);
         if ((st = store_begin(&ctx->store, &txn, &ctx->err)) != UVS_OK)
             return st;
         st = keystore_put(&ctx->keys, &ctx->store, txn, PEPPER_REF, out, 32, ctx->actor, &ctx->err);

@@ -212,7 +212,7 @@ static int cmd_key(struct uv_ctx *ctx, int argc, char **argv)
             return UVS_INPUT;
         }
         len = rl;
-        gcry_randomize(key, len, GCRY_VERY_STRONG_RANDOM);
+        gcry_randomize(key, len, GCRY_STRONG_RANDOM);
     }
     uv_status st = keys_add(ctx, a.pos[0], key, len);
     explicit_bzero(key, sizeof key);

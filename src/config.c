@@ -220,10 +220,13 @@ uv_status config_parse(struct uv_config *c, const char *text, size_t len, struct
     int64_t div = 1;
     for (unsigned i = c->currency_decimals; i < 4; i++)
         div *= 10;
-    if (min_raw >= 0)
-        c->min_sale = min_raw / div;
-    if (max_raw >= 0)
-        c->max_sale = max_raw / div;
+    int64_t unit = 10000 / div; /* one major unit in minor units */
+    if ((min_raw >= 0 && min_raw % div) || (max_raw >= 0 && max_raw % div))
+        return uv_fail(err, UVS_INPUT,
+                       "univend.conf: min_sale and max_sale have at most %u decimals",
+                       c->currency_decimals);
+    c->min_sale = min_raw >= 0 ? min_raw / div : 1 * unit;
+    c->max_sale = max_raw >= 0 ? max_raw / div : 10000 * unit;
     if (c->min_sale <= 0 || c->max_sale < c->min_sale)
         return uv_fail(err, UVS_INPUT, "univend.conf: need 0 < min_sale <= max_sale");
     return UVS_OK;
@@ -258,9 +261,22 @@ uv_status config_load(struct uv_config *c, const char *path, struct uv_error *er
     return st;
 }
 
+/* A value written must read back the same: no '#', no line breaks, no
+   blanks at either end. */
+static int writable(const char *v)
+{
+    size_t n = strlen(v);
+    return strpbrk(v, "#\r\n") == NULL &&
+           (n == 0 || (v[0] != ' ' && v[0] != '\t' && v[n - 1] != ' ' && v[n - 1] != '\t'));
+}
+
 uv_status config_write(const struct uv_config *c, const char *path, struct uv_error *err)
 {
     char min[32], max[32];
+    if (!writable(c->passphrase_file) || !writable(c->printer) || !writable(c->driver_dir))
+        return uv_fail(err, UVS_INPUT,
+                       "a path in univend.conf may not contain '#', line breaks, or blanks at "
+                       "either end");
     money_format(c->min_sale, c->currency_decimals, min, sizeof min);
     money_format(c->max_sale, c->currency_decimals, max, sizeof max);
     FILE *f = fopen(path, "wx");
@@ -280,12 +296,13 @@ uv_status config_write(const struct uv_config *c, const char *path, struct uv_er
             "pin_max_tries = %u\n"
             "pin_lockout_minutes = %u\n"
             "pin_kdf_iterations = %u\n"
-            "# printer = /dev/usb/lp0\n"
+            "%s%s\n"
             "printer_format = %s\n",
             c->kiosk_id, c->currency, c->currency_decimals, min, max,
             c->passphrase_file[0] ? "passphrase_file = " : "# passphrase_file = /etc/univend/passphrase",
             c->passphrase_file, c->language, c->idle_lock_minutes, c->pin_max_tries,
             c->pin_lockout_minutes, (unsigned)c->pin_kdf_iterations,
+            c->printer[0] ? "printer = " : "# printer = /dev/usb/lp0", c->printer,
             c->printer_escpos ? "escpos" : "text");
     if (fclose(f) != 0)
         return uv_fail(err, UVS_IO, "cannot write %s: %s", path, strerror(errno));

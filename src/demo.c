@@ -58,7 +58,7 @@ static uv_status create_demo(struct uv_ctx *ctx, FILE *out)
         st = kiosk_init(ctx, &o);
     if (st != UVS_OK)
         return st;
-    gcry_randomize(vk, sizeof vk, GCRY_VERY_STRONG_RANDOM);
+    gcry_randomize(vk, sizeof vk, GCRY_STRONG_RANDOM);
     st = keys_add(ctx, "sts:123456:1", vk, sizeof vk);
     explicit_bzero(vk, sizeof vk);
     if (st == UVS_OK)

@@ -149,12 +149,13 @@ uv_status keystore_put(struct uv_keystore *ks, struct uv_store *s, DB_TXN *txn, 
         return uv_fail(err, UVS_KEY, "the key store is locked");
     if (!keystore_ref_valid(ref))
         return uv_fail(err, UVS_INPUT,
-                       "key reference '%s' is invalid (1-63 of A-Z a-z 0-9 : . _ -)", ref);
+                       "key reference '%s' is invalid (1-63 of A-Z a-z 0-9 : . _ -)",
+                       ref ? ref : "");
     if (len == 0 || len > sizeof r.ct)
         return uv_fail(err, UVS_INPUT, "a key must be 1 to %zu bytes", sizeof r.ct);
     memset(&r, 0, sizeof r);
     snprintf(r.ref, sizeof r.ref, "%s", ref);
-    snprintf(r.created_by, sizeof r.created_by, "%s", actor);
+    snprintf(r.created_by, sizeof r.created_by, "%s", actor ? actor : "");
     r.created_at = (int64_t)time(NULL);
     gcry_create_nonce(r.nonce, sizeof r.nonce);
     uv_status st = gcm(ks->kek, 1, ref, r.nonce, key, len, r.ct, r.tag, err);

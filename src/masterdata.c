@@ -373,7 +373,7 @@ static int all_one(const void *k, size_t kl, const void *v, size_t vl, void *arg
     (void)k;
     (void)kl;
     if (a->n >= a->cap)
-        return 1;
+        return STORE_STOP;
     if (rec_decode(a->l, v, vl, (char *)a->out + a->n * a->l->struct_size) == 0)
         a->n++;
     return 0;

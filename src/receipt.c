@@ -97,7 +97,7 @@ static int list_one(const void *k, size_t kl, const void *v, size_t vl, void *ar
     fprintf(la->out, "%8llu %s %-14s %-10s %12s %10s %s\n", (unsigned long long)r.number, when,
             r.meter, r.clerk, gross, kwh, r.n_tokens ? r.tokens[0] : "(card)");
     if (la->limited && --la->left == 0)
-        return 1;
+        return STORE_STOP;
     return 0;
 }
 
@@ -156,7 +156,7 @@ static int find_one(const void *k, size_t kl, const void *v, size_t vl, void *ar
         (f->to && r.time > f->to))
         return 0;
     fa->out[fa->n++] = r;
-    return fa->n >= fa->cap ? 1 : 0;
+    return fa->n >= fa->cap ? STORE_STOP : 0;
 }
 
 uv_status receipt_find(struct uv_ctx *ctx, const struct receipt_filter *f, struct rec_receipt *out,

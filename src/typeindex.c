@@ -454,7 +454,7 @@ static int status_one(const void *k, size_t kl, const void *v, size_t vl, void *
     (void)k;
     (void)kl;
     if (sa->n >= sa->cap)
-        return 1;
+        return STORE_STOP;
     struct uv_driver_status *ds = &sa->out[sa->n++];
     memset(ds, 0, sizeof *ds);
     if (rec_decode(&rec_typeidx_layout, v, vl, &e) != 0) {
