@@ -2,10 +2,14 @@
 #include "store.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 static const char *const db_files[UV_DB_COUNT] = {
     [UV_DB_META] = "meta.db",           [UV_DB_TYPEIDX] = "typeindex.db",
@@ -46,6 +50,7 @@ uv_status store_open(struct uv_store *s, const char *dir, int create, struct uv_
     int ret;
     struct stat st;
     memset(s, 0, sizeof *s);
+    s->lock_fd = -1;
     if (snprintf(s->home, sizeof s->home, "%s", dir) >= (int)sizeof s->home)
         return uv_fail(err, UVS_INPUT, "database directory path is too long");
     if (stat(dir, &st) != 0) {
@@ -58,19 +63,46 @@ uv_status store_open(struct uv_store *s, const char *dir, int create, struct uv_
         return uv_fail(err, UVS_INPUT, "%s is not a directory", dir);
     }
 
-    if ((ret = db_env_create(&s->env, 0)) != 0)
+    /* one owner at a time: recovery must never run beside a live process */
+    char lockpath[4200];
+    snprintf(lockpath, sizeof lockpath, "%s/univend.lock", dir);
+    s->lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (s->lock_fd < 0)
+        return uv_fail(err, UVS_IO, "cannot open %s: %s", lockpath, strerror(errno));
+    const char *wait_env = getenv("UNIVEND_LOCK_WAIT_MS");
+    int wait_ms = wait_env ? atoi(wait_env) : STORE_LOCK_WAIT_MS;
+    for (int waited = 0; flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0; waited += 50) {
+        if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= wait_ms) {
+            int e = errno;
+            close(s->lock_fd);
+            s->lock_fd = -1;
+            if (e == EWOULDBLOCK)
+                return uv_fail(err, UVS_STORE,
+                               "the kiosk database %s is in use by another univend process "
+                               "(the kiosk screen?); try again when it has finished",
+                               dir);
+            return uv_fail(err, UVS_IO, "cannot lock %s: %s", lockpath, strerror(e));
+        }
+        struct timespec ts = {0, 50 * 1000000L};
+        nanosleep(&ts, NULL);
+    }
+
+    if ((ret = db_env_create(&s->env, 0)) != 0) {
+        store_close(s);
         return store_fail(err, ret, "creating the database environment");
+    }
     s->env->set_errcall(s->env, env_errcall);
     s->env->set_lk_detect(s->env, DB_LOCK_DEFAULT);
     s->env->set_cachesize(s->env, 0, 8 * 1024 * 1024, 1);
     s->env->set_lg_bsize(s->env, 256 * 1024);
     s->env->set_lg_max(s->env, 4 * 1024 * 1024);
     u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOG | DB_INIT_LOCK | DB_INIT_MPOOL |
-                      DB_REGISTER | DB_RECOVER;
+                      DB_RECOVER;
     if ((ret = s->env->open(s->env, dir, flags, 0600)) != 0) {
         uv_status st2 = store_fail(err, ret, "opening the database environment");
         s->env->close(s->env, 0);
         s->env = NULL;
+        store_close(s);
         return st2;
     }
     s->env->log_set_config(s->env, DB_LOG_AUTO_REMOVE, 1);
@@ -106,6 +138,10 @@ void store_close(struct uv_store *s)
         s->env->txn_checkpoint(s->env, 0, 0, 0);
         s->env->close(s->env, 0);
         s->env = NULL;
+    }
+    if (s->lock_fd >= 0) {
+        close(s->lock_fd); /* releases the lock */
+        s->lock_fd = -1;
     }
 }
 

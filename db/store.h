@@ -2,10 +2,13 @@
  * store.h — the Berkeley DB environment and databases of one kiosk.
  *
  * One environment directory holds every database, opened with transactions,
- * write-ahead logging and locking. Opening runs recovery when a previous
- * process died with the environment open (DB_REGISTER | DB_RECOVER), so a
- * power cut leaves exactly the committed transactions. Commits are synchronous:
- * when store_commit() returns UVS_OK the transaction is on disk.
+ * write-ahead logging and locking. One process at a time owns a kiosk's
+ * environment (an exclusive flock on HOME/db/univend.lock, waited for up to
+ * STORE_LOCK_WAIT_MS), and every open runs normal recovery (DB_RECOVER), so
+ * a power cut or a killed process leaves exactly the committed
+ * transactions, and recovery never runs under another process's feet.
+ * Commits are synchronous: when store_commit() returns UVS_OK the
+ * transaction is on disk.
  */
 #ifndef UV_STORE_H
 #define UV_STORE_H
@@ -31,7 +34,10 @@ enum uv_dbid {
     UV_DB_COUNT
 };
 
+#define STORE_LOCK_WAIT_MS 15000 /* $UNIVEND_LOCK_WAIT_MS overrides */
+
 struct uv_store {
+    int lock_fd;     /* holds the exclusive lock while open */
     DB_ENV *env;
     DB *db[UV_DB_COUNT];
     char home[4096];

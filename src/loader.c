@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -296,6 +297,7 @@ uv_status loader_probe(const char *path, const char *file, const struct uv_host_
         return out->status = UVS_IO;
     }
     fflush(NULL);
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         close(p[0]);
@@ -308,6 +310,9 @@ uv_status loader_probe(const char *path, const char *file, const struct uv_host_
         struct uv_loaded l;
         struct uv_error e = {0};
         close(p[0]);
+        prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the kiosk */
+        if (getppid() != parent)
+            _exit(1); /* the parent died before the line above */
         /* a driver that crashes here should not paint its dying words over
            the clerk's screen; makers debugging one set UNIVEND_DRIVER_DEBUG */
         if (getenv("UNIVEND_DRIVER_DEBUG") == NULL) {

@@ -310,20 +310,36 @@ uv_status typeindex_scan(struct uv_ctx *ctx, FILE *out)
         } else {
             loader_probe(path, file, &ctx->svc, ctx, UV_PROBE_TIMEOUT_MS, &pr[i]);
         }
-        /* a code claimed by an earlier good file makes this one a duplicate */
-        for (size_t j = 0; pr[i].status == UVS_OK && j < i; j++) {
-            if (pr[j].status != UVS_OK)
+    }
+    /* a code claimed by two good files: the one the type index registered
+       keeps it, else the first by name; the other is refused */
+    for (size_t i = 0; pr && i < n; i++) {
+        for (size_t j = 0; pr[i].status == UVS_OK && j < n; j++) {
+            if (j == i || pr[j].status != UVS_OK)
                 continue;
             for (unsigned c = 0; c < pr[i].info.n_codes; c++) {
-                if (info_has_code(&pr[j].info, pr[i].info.codes[c])) {
-                    pr[i].status = UVS_EXISTS;
-                    snprintf(pr[i].message, sizeof pr[i].message,
-                             "%s: type code %s is also claimed by %s; refused as duplicate",
-                             file, pr[i].info.codes[c], names[j]);
-                    break;
+                const char *code = pr[i].info.codes[c];
+                if (!info_has_code(&pr[j].info, code))
+                    continue;
+                struct rec_typeidx e;
+                struct uv_error saved = ctx->err;
+                int reg_i = 0, reg_j = 0;
+                if (get_entry(ctx, NULL, code, &e, 0) == UVS_OK) {
+                    reg_i = strcmp(e.file, names[i]) == 0;
+                    reg_j = strcmp(e.file, names[j]) == 0;
                 }
+                ctx->err = saved;
+                if (reg_i || (!reg_j && i < j))
+                    continue; /* i keeps the code; j is refused in its turn */
+                pr[i].status = UVS_EXISTS;
+                snprintf(pr[i].message, sizeof pr[i].message,
+                         "%s: type code %s is also claimed by %s; refused as duplicate",
+                         names[i], code, names[j]);
+                break;
             }
         }
+    }
+    for (size_t i = 0; pr && i < n; i++) {
         if (pr[i].status == UVS_OK) {
             char media[80], codes[UV_TYPE_CODES_MAX * 17] = "";
             for (unsigned c = 0; c < pr[i].info.n_codes; c++) {

@@ -40,3 +40,14 @@ test_store_verify_reports_counts() {
   expect_rc 0 uv store verify
   expect_out "receipts: 3, numbered 1..3"
 }
+
+test_one_process_owns_the_database() {
+  demo_kiosk
+  flock "$T/kiosk/db/univend.lock" sleep 20 &
+  local holder=$!
+  sleep 0.3
+  UNIVEND_LOCK_WAIT_MS=300 expect_rc 8 uv receipt list
+  expect_out "in use by another univend process"
+  kill "$holder"; wait "$holder" 2>/dev/null || true
+  expect_rc 0 uv receipt list
+}
