@@ -43,7 +43,7 @@ test_store_verify_reports_counts() {
 
 test_one_process_owns_the_database() {
   demo_kiosk
-  flock "$T/kiosk/db/univend.lock" sleep 20 &
+  flock -o "$T/kiosk/db/univend.lock" sleep 20 &
   local holder=$!
   sleep 0.3
   UNIVEND_LOCK_WAIT_MS=300 expect_rc 8 uv receipt list
