@@ -136,6 +136,49 @@ static const struct rec_field closing_fields[] = {
 };
 LAYOUT(rec_closing_layout, struct rec_closing, closing_fields);
 
+static const struct rec_field export_fields[] = {
+    F(1, RF_U64, struct rec_export, sequence),
+    F(2, RF_I64, struct rec_export, created),
+    F(3, RF_U64, struct rec_export, receipt_first),
+    F(4, RF_U64, struct rec_export, receipt_last),
+    F(5, RF_U64, struct rec_export, audit_first),
+    F(6, RF_U64, struct rec_export, audit_last),
+    F(7, RF_U64, struct rec_export, closing_first),
+    F(8, RF_U64, struct rec_export, closing_last),
+    F(9, RF_BYTES, struct rec_export, prev_hash),
+    F(10, RF_BYTES, struct rec_export, file_hash),
+    F(11, RF_I64, struct rec_export, written_at),
+    F(12, RF_U32, struct rec_export, rewrites),
+    F(13, RF_STR, struct rec_export, name),
+};
+LAYOUT(rec_export_layout, struct rec_export, export_fields);
+
+static const struct rec_field hq_kiosk_fields[] = {
+    F(1, RF_STR, struct rec_hq_kiosk, id),
+    F(2, RF_BYTES, struct rec_hq_kiosk, public_key),
+    F(3, RF_I64, struct rec_hq_kiosk, registered_at),
+    F(4, RF_STR, struct rec_hq_kiosk, registered_by),
+};
+LAYOUT(rec_hq_kiosk_layout, struct rec_hq_kiosk, hq_kiosk_fields);
+
+static const struct rec_field hq_file_fields[] = {
+    F(1, RF_STR, struct rec_hq_file, kiosk),
+    F(2, RF_U64, struct rec_hq_file, sequence),
+    F(3, RF_BYTES, struct rec_hq_file, file_hash),
+    F(4, RF_BYTES, struct rec_hq_file, prev_hash),
+    F(5, RF_STR, struct rec_hq_file, name),
+    F(6, RF_I64, struct rec_hq_file, created),
+    F(7, RF_I64, struct rec_hq_file, imported_at),
+    F(8, RF_U64, struct rec_hq_file, receipt_first),
+    F(9, RF_U64, struct rec_hq_file, receipt_last),
+    F(10, RF_U64, struct rec_hq_file, receipts),
+    F(11, RF_I64, struct rec_hq_file, gross),
+    F(12, RF_I64, struct rec_hq_file, vat),
+    F(13, RF_I64, struct rec_hq_file, net),
+    F(14, RF_U64, struct rec_hq_file, energy_wh),
+};
+LAYOUT(rec_hq_file_layout, struct rec_hq_file, hq_file_fields);
+
 static void put_le(uint8_t *p, uint64_t v, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -130,6 +130,41 @@ struct rec_closing {
     uint64_t energy_wh;
 };
 
+/* One export file written by this kiosk: enough to write it again. */
+struct rec_export {
+    uint64_t sequence;
+    int64_t created;
+    uint64_t receipt_first, receipt_last;
+    uint64_t audit_first, audit_last;
+    uint64_t closing_first, closing_last;
+    uint8_t prev_hash[32];
+    uint8_t file_hash[32];
+    int64_t written_at;     /* last time it was written (or rewritten) */
+    uint32_t rewrites;
+    char name[64];
+};
+
+/* Head office: a kiosk it accepts files from. */
+struct rec_hq_kiosk {
+    char id[REC_ID_MAX];
+    uint8_t public_key[32];
+    int64_t registered_at;
+    char registered_by[REC_ID_MAX];
+};
+
+/* Head office: one imported export file. */
+struct rec_hq_file {
+    char kiosk[REC_ID_MAX];
+    uint64_t sequence;
+    uint8_t file_hash[32];
+    uint8_t prev_hash[32];
+    char name[96];
+    int64_t created, imported_at;
+    uint64_t receipt_first, receipt_last, receipts;
+    int64_t gross, vat, net;
+    uint64_t energy_wh;
+};
+
 /* A wrapped (encrypted) key. */
 struct rec_key {
     char ref[64];
@@ -160,7 +195,7 @@ struct rec_layout {
 
 extern const struct rec_layout rec_meter_layout, rec_customer_layout, rec_tariff_layout,
     rec_typeidx_layout, rec_receipt_layout, rec_audit_layout, rec_key_layout, rec_clerk_layout,
-    rec_closing_layout;
+    rec_closing_layout, rec_export_layout, rec_hq_kiosk_layout, rec_hq_file_layout;
 
 /* Encode rec into buf (capacity cap); returns the length, or 0 if it does not fit. */
 size_t rec_encode(const struct rec_layout *l, const void *rec, uint8_t *buf, size_t cap);

@@ -17,6 +17,10 @@ static const char *const db_files[UV_DB_COUNT] = {
     [UV_DB_TARIFFS] = "tariffs.db",     [UV_DB_RECEIPTS] = "receipts.db",
     [UV_DB_AUDIT] = "audit.db",         [UV_DB_KEYS] = "keys.db",
     [UV_DB_CLERKS] = "clerks.db",       [UV_DB_CLOSINGS] = "closings.db",
+    [UV_DB_EXPORTS] = "exports.db",
+    [UV_DB_HQ_KIOSKS] = "hq-kiosks.db", [UV_DB_HQ_FILES] = "hq-files.db",
+    [UV_DB_HQ_RECEIPTS] = "hq-receipts.db", [UV_DB_HQ_AUDIT] = "hq-audit.db",
+    [UV_DB_HQ_CLOSINGS] = "hq-closings.db",
 };
 
 uv_status store_fail(struct uv_error *err, int dbret, const char *what)
@@ -46,6 +50,12 @@ static void env_errcall(const DB_ENV *env, const char *prefix, const char *msg)
 }
 
 uv_status store_open(struct uv_store *s, const char *dir, int create, struct uv_error *err)
+{
+    return store_open_sized(s, dir, create, 8, err);
+}
+
+uv_status store_open_sized(struct uv_store *s, const char *dir, int create, unsigned cache_mb,
+                           struct uv_error *err)
 {
     int ret;
     struct stat st;
@@ -93,7 +103,7 @@ uv_status store_open(struct uv_store *s, const char *dir, int create, struct uv_
     }
     s->env->set_errcall(s->env, env_errcall);
     s->env->set_lk_detect(s->env, DB_LOCK_DEFAULT);
-    s->env->set_cachesize(s->env, 0, 8 * 1024 * 1024, 1);
+    s->env->set_cachesize(s->env, cache_mb / 1024, (cache_mb % 1024) * 1024 * 1024, 1);
     s->env->set_lg_bsize(s->env, 256 * 1024);
     s->env->set_lg_max(s->env, 4 * 1024 * 1024);
     u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOG | DB_INIT_LOCK | DB_INIT_MPOOL |
@@ -153,6 +163,22 @@ uv_status store_begin(struct uv_store *s, DB_TXN **txn, struct uv_error *err)
         return store_fail(err, ret, "starting a transaction");
     }
     return UVS_OK;
+}
+
+uv_status store_begin_nosync(struct uv_store *s, DB_TXN **txn, struct uv_error *err)
+{
+    int ret = s->env->txn_begin(s->env, NULL, txn, DB_TXN_NOSYNC);
+    if (ret != 0) {
+        *txn = NULL;
+        return store_fail(err, ret, "starting a transaction");
+    }
+    return UVS_OK;
+}
+
+uv_status store_flush(struct uv_store *s, struct uv_error *err)
+{
+    int ret = s->env->log_flush(s->env, NULL);
+    return ret ? store_fail(err, ret, "flushing the log") : UVS_OK;
 }
 
 uv_status store_commit(DB_TXN *txn, struct uv_error *err)

@@ -31,6 +31,13 @@ enum uv_dbid {
     UV_DB_KEYS,      /* key reference -> struct rec_key (wrapped)       */
     UV_DB_CLERKS,    /* clerk id -> struct rec_clerk                    */
     UV_DB_CLOSINGS,  /* closing number (u64 BE) -> struct rec_closing   */
+    UV_DB_EXPORTS,   /* export sequence (u64 BE) -> struct rec_export   */
+    /* head office */
+    UV_DB_HQ_KIOSKS,   /* kiosk id -> struct rec_hq_kiosk                */
+    UV_DB_HQ_FILES,    /* kiosk NUL seq (u64 BE) -> struct rec_hq_file   */
+    UV_DB_HQ_RECEIPTS, /* kiosk NUL number (u64 BE) -> struct rec_receipt */
+    UV_DB_HQ_AUDIT,    /* kiosk NUL seq (u64 BE) -> struct rec_audit     */
+    UV_DB_HQ_CLOSINGS, /* kiosk NUL number (u64 BE) -> struct rec_closing */
     UV_DB_COUNT
 };
 
@@ -45,10 +52,17 @@ struct uv_store {
 
 /* Open (creating when `create`) the environment in dir. */
 uv_status store_open(struct uv_store *s, const char *dir, int create, struct uv_error *err);
+/* The same with a cache of cache_mb MiB (store_open uses 8). */
+uv_status store_open_sized(struct uv_store *s, const char *dir, int create, unsigned cache_mb,
+                           struct uv_error *err);
 void store_close(struct uv_store *s);
 
 uv_status store_begin(struct uv_store *s, DB_TXN **txn, struct uv_error *err);
 uv_status store_commit(DB_TXN *txn, struct uv_error *err);
+/* A transaction whose commit does not wait for the disk; store_flush()
+   makes every commit so far durable (bulk imports: one flush per batch). */
+uv_status store_begin_nosync(struct uv_store *s, DB_TXN **txn, struct uv_error *err);
+uv_status store_flush(struct uv_store *s, struct uv_error *err);
 void store_abort(DB_TXN *txn);
 
 /* Raw get/put/del. get returns UVS_NOTFOUND when absent. `rmw` takes a write

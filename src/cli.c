@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "export.h"
+#include "hq.h"
 #include "clerks.h"
 #include "print.h"
 #include "report.h"
@@ -59,6 +61,11 @@ static const char usage_text[] =
     "  driver scan | check FILE\n"
     "  audit list [--limit K] | verify\n"
     "  store verify                          check receipts, counters, chains\n"
+    "  export [--dir D] | export --rewrite FIRST[-LAST] [--dir D] | export list\n"
+    "  export pubkey                         the key head office registers\n"
+    "  import FILE|DIR...                    (head office) verify and merge exports\n"
+    "  hq kiosk add ID --pubkey HEX | hq kiosk list | hq report | hq missing\n"
+    "  hq export-csv [--out FILE]            receipts for a billing system\n"
     "\n"
     "Home: --home, else $UNIVEND_HOME, else /var/lib/univend.\n"
     "Exit status: 0 ok, 2 usage, 3 bad input, 4 not found, 5 exists, 6 refused,\n"
@@ -127,6 +134,17 @@ static int parse_u32(const char *s, uint32_t *out)
     if (!s || !*s || *end || errno || v > 0xFFFFFFFFul || s[0] == '-')
         return -1;
     *out = (uint32_t)v;
+    return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = s ? strtoull(s, &end, 10) : 0;
+    if (!s || !*s || *end || errno || s[0] == '-')
+        return -1;
+    *out = v;
     return 0;
 }
 
@@ -316,19 +334,102 @@ static int cmd_sell(struct uv_ctx *ctx, int argc, char **argv)
     receipt_print(ctx, &r, stdout);
     if (print_receipt(ctx, &r) != UVS_OK) /* the sale stands; say why it did not print */
         fprintf(stderr, "univend: %s\n", ctx->err.message);
+    struct rec_export e;
+    int written = 0;
+    if (export_if_due(ctx, &e, &written) != UVS_OK)
+        fprintf(stderr, "univend: periodic export not written: %s\n", ctx->err.message);
+    else if (written)
+        fprintf(stderr, "univend: export %s written\n", e.name);
     return 0;
 }
 
-static int parse_u64(const char *s, uint64_t *out)
+static int cmd_export(struct uv_ctx *ctx, int argc, char **argv)
 {
-    char *end;
-    errno = 0;
-    unsigned long long v = s ? strtoull(s, &end, 10) : 0;
-    if (!s || !*s || *end || errno || s[0] == '-')
-        return -1;
-    *out = v;
-    return 0;
+    struct args a;
+    if (parse_args(argc, argv, " dir rewrite ", &a))
+        return usage("export [--dir D] | export --rewrite FIRST[-LAST] | export list | export pubkey");
+    if (a.npos == 1 && strcmp(a.pos[0], "list") == 0)
+        return fail(ctx, export_list(ctx, stdout));
+    if (a.npos == 1 && strcmp(a.pos[0], "pubkey") == 0) {
+        uint8_t pub[32];
+        char hex[65];
+        uv_status st = export_public_key(ctx, pub);
+        if (st == UVS_OK) {
+            digest_hex(pub, 32, hex);
+            printf("%s %s\n", ctx->cfg.kiosk_id, hex);
+        }
+        return fail(ctx, st);
+    }
+    if (a.npos)
+        return usage("export [--dir D] | export --rewrite FIRST[-LAST] | export list | export pubkey");
+    if (opt(&a, "rewrite")) {
+        uint64_t first, last;
+        char tmp[64];
+        snprintf(tmp, sizeof tmp, "%s", opt(&a, "rewrite"));
+        char *dash = strchr(tmp, '-');
+        if (dash)
+            *dash = '\0';
+        if (parse_u64(tmp, &first) || (dash ? parse_u64(dash + 1, &last) : (last = first, 0)))
+            return usage("--rewrite FIRST[-LAST]");
+        return fail(ctx, export_rewrite(ctx, first, last, opt(&a, "dir"), stdout));
+    }
+    struct rec_export e;
+    uv_status st = export_run(ctx, opt(&a, "dir"), &e);
+    if (st == UVS_OK)
+        printf("wrote %s: sequence %llu, receipts %llu-%llu, audit %llu-%llu, closings %llu-%llu\n",
+               e.name, (unsigned long long)e.sequence, (unsigned long long)e.receipt_first,
+               (unsigned long long)e.receipt_last, (unsigned long long)e.audit_first,
+               (unsigned long long)e.audit_last, (unsigned long long)e.closing_first,
+               (unsigned long long)e.closing_last);
+    return fail(ctx, st);
 }
+
+static int cmd_import(struct uv_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 1)
+        return usage("import FILE|DIR...");
+    struct hq_import_stats s;
+    uv_status st = hq_import(ctx, argv, (size_t)argc, stdout, isatty(2) ? stderr : NULL, &s);
+    printf("%u files: %u imported, %u already imported, %u refused; %llu receipts in %.2f s\n",
+           s.files, s.imported, s.already, s.refused, (unsigned long long)s.receipts, s.seconds);
+    uint64_t nm = 0;
+    if (hq_missing(ctx, stdout, &nm) == UVS_OK && nm)
+        printf("%llu file(s) missing (gaps above): later files were accepted\n",
+               (unsigned long long)nm);
+    return fail(ctx, st);
+}
+
+static int cmd_hq(struct uv_ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    if (argc < 1 || parse_args(argc - 1, argv + 1, " pubkey out ", &a))
+        return usage("hq kiosk add ID --pubkey HEX | kiosk list | report | missing | export-csv");
+    if (strcmp(argv[0], "kiosk") == 0 && a.npos == 2 && strcmp(a.pos[0], "add") == 0)
+        return fail(ctx, hq_kiosk_add(ctx, a.pos[1], opt(&a, "pubkey")));
+    if (strcmp(argv[0], "kiosk") == 0 && a.npos == 1 && strcmp(a.pos[0], "list") == 0)
+        return fail(ctx, hq_kiosk_list(ctx, stdout));
+    if (strcmp(argv[0], "report") == 0 && a.npos == 0)
+        return fail(ctx, hq_report(ctx, stdout));
+    if (strcmp(argv[0], "missing") == 0 && a.npos == 0) {
+        uint64_t nm;
+        uv_status st = hq_missing(ctx, stdout, &nm);
+        if (st == UVS_OK && nm == 0)
+            printf("no files missing\n");
+        return fail(ctx, st);
+    }
+    if (strcmp(argv[0], "export-csv") == 0 && a.npos == 0) {
+        FILE *out = stdout;
+        if (opt(&a, "out") && (out = fopen(opt(&a, "out"), "w")) == NULL)
+            return fail(ctx, uv_fail(&ctx->err, UVS_IO, "cannot write %s: %s", opt(&a, "out"),
+                                     strerror(errno)));
+        uv_status st = hq_export_csv(ctx, out);
+        if (out != stdout && fclose(out) != 0 && st == UVS_OK)
+            st = uv_fail(&ctx->err, UVS_IO, "cannot write %s", opt(&a, "out"));
+        return fail(ctx, st);
+    }
+    return usage("hq kiosk add ID --pubkey HEX | kiosk list | report | missing | export-csv");
+}
+
 
 static int cmd_receipt(struct uv_ctx *ctx, int argc, char **argv)
 {
@@ -537,6 +638,12 @@ int cli_main(int argc, char **argv)
             rc = cmd_receipt(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "token") == 0) {
             rc = cmd_token(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "export") == 0) {
+            rc = cmd_export(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "import") == 0) {
+            rc = cmd_import(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "hq") == 0) {
+            rc = cmd_hq(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "clerk") == 0) {
             rc = cmd_clerk(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "report") == 0) {

@@ -29,6 +29,8 @@ void config_defaults(struct uv_config *c, const char *default_driver_dir)
     c->pin_max_tries = 5;
     c->pin_lockout_minutes = 15;
     c->pin_kdf_iterations = 150000;
+    c->export_daily_minute = -1;
+    c->db_cache_mb = 8;
 }
 
 /* A whole number in [lo, hi]. */
@@ -109,6 +111,18 @@ static uv_status apply(struct uv_config *c, const char *name, const char *v, uns
     }
     if (strcmp(name, "passphrase_file") == 0)
         return set_str(c->passphrase_file, sizeof c->passphrase_file, v, line, name, err);
+    if (strcmp(name, "export_dir") == 0)
+        return set_str(c->export_dir, sizeof c->export_dir, v, line, name, err);
+    if (strcmp(name, "export_daily_at") == 0) {
+        if (strlen(v) != 5 || v[2] != ':' || v[0] < '0' || v[0] > '2' || v[1] < '0' ||
+            v[1] > '9' || v[3] < '0' || v[3] > '5' || v[4] < '0' || v[4] > '9' ||
+            (v[0] - '0') * 10 + (v[1] - '0') > 23)
+            return uv_fail(err, UVS_INPUT, "univend.conf line %u: export_daily_at is HH:MM (UTC)",
+                           line);
+        c->export_daily_minute = ((v[0] - '0') * 10 + (v[1] - '0')) * 60 + (v[3] - '0') * 10 +
+                                 (v[4] - '0');
+        return UVS_OK;
+    }
     if (strcmp(name, "printer") == 0)
         return set_str(c->printer, sizeof c->printer, v, line, name, err);
     if (strcmp(name, "printer_format") == 0) {
@@ -133,6 +147,8 @@ static uv_status apply(struct uv_config *c, const char *name, const char *v, uns
         {"pin_max_tries", 1, 20, offsetof(struct uv_config, pin_max_tries), 0},
         {"pin_lockout_minutes", 1, 10080, offsetof(struct uv_config, pin_lockout_minutes), 0},
         {"pin_kdf_iterations", 1000, 10000000, offsetof(struct uv_config, pin_kdf_iterations), 1},
+        {"export_every_sales", 0, 1000000, offsetof(struct uv_config, export_every_sales), 0},
+        {"db_cache_mb", 1, 65536, offsetof(struct uv_config, db_cache_mb), 0},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (strcmp(name, nums[i].name) != 0)

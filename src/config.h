@@ -30,6 +30,10 @@ struct uv_config {
     unsigned pin_max_tries;    /* wrong PINs before lockout            */
     unsigned pin_lockout_minutes;
     uint32_t pin_kdf_iterations;
+    char export_dir[4096];     /* where export files go (a USB mount)  */
+    unsigned export_every_sales; /* write an export after N sales; 0 off */
+    int export_daily_minute;   /* minute of the day (UTC) to export; -1 off */
+    unsigned db_cache_mb;      /* Berkeley DB cache                    */
     /* driver.<name>.<key> = value lines, passed to that driver's open() */
     struct { char driver[32]; char name[32]; char value[128]; } driver_opts[UV_DRIVER_CONFIG_MAX];
     size_t n_driver_opts;

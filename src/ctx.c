@@ -33,7 +33,7 @@ uv_status uv_ctx_open(struct uv_ctx *ctx)
     if (st != UVS_OK)
         return st;
     snprintf(path, sizeof path, "%s/db", ctx->home);
-    st = store_open(&ctx->store, path, 0, &ctx->err);
+    st = store_open_sized(&ctx->store, path, 0, ctx->cfg.db_cache_mb, &ctx->err);
     if (st != UVS_OK)
         return st;
     ctx->store_open = 1;

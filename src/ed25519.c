@@ -1,0 +1,124 @@
+/* ed25519.c — Ed25519 with libgcrypt's ECC (curve Ed25519, EdDSA flags). */
+#include "ed25519.h"
+
+#include <gcrypt.h>
+#include <string.h>
+
+/* Copy an MPI/opaque token of the s-expression `name` into out (exactly n
+   bytes; a leading 0x40 point-format byte is dropped). */
+static int get_bytes(gcry_sexp_t s, const char *name, uint8_t *out, size_t n)
+{
+    gcry_sexp_t t = gcry_sexp_find_token(s, name, 0);
+    if (t == NULL)
+        return -1;
+    size_t len = 0;
+    const char *d = gcry_sexp_nth_data(t, 1, &len);
+    int rc = -1;
+    if (d && len == n + 1 && (uint8_t)d[0] == 0x40) {
+        d++;
+        len--;
+    }
+    if (d && len == n) {
+        memcpy(out, d, n);
+        rc = 0;
+    } else if (d && len < n) { /* an MPI without its leading zero bytes */
+        memset(out, 0, n - len);
+        memcpy(out + n - len, d, len);
+        rc = 0;
+    }
+    gcry_sexp_release(t);
+    return rc;
+}
+
+uv_status ed25519_generate(uint8_t secret[32], uint8_t pub[32], struct uv_error *err)
+{
+    gcry_sexp_t parms = NULL, key = NULL;
+    gcry_error_t e = gcry_sexp_build(&parms, NULL, "(genkey (ecc (curve Ed25519) (flags eddsa)))");
+    if (!e)
+        e = gcry_pk_genkey(&key, parms);
+    gcry_sexp_release(parms);
+    if (e)
+        return uv_fail(err, UVS_KEY, "Ed25519 key generation failed: %s", gcry_strerror(e));
+    int bad = get_bytes(key, "d", secret, 32) || get_bytes(key, "q", pub, 32);
+    gcry_sexp_release(key);
+    if (bad)
+        return uv_fail(err, UVS_KEY, "Ed25519 key generation gave an unexpected key");
+    return UVS_OK;
+}
+
+uv_status ed25519_public(const uint8_t secret[32], uint8_t pub[32], struct uv_error *err)
+{
+    /* sign an empty message and read q back from the key libgcrypt built */
+    gcry_sexp_t skey = NULL, kp = NULL;
+    gcry_error_t e = gcry_sexp_build(&skey, NULL,
+                                     "(private-key (ecc (curve Ed25519) (flags eddsa) (d %b)))",
+                                     32, secret);
+    gcry_ctx_t ctx = NULL;
+    if (!e)
+        e = gcry_mpi_ec_new(&ctx, skey, NULL);
+    gcry_sexp_release(skey);
+    if (e)
+        return uv_fail(err, UVS_KEY, "Ed25519: %s", gcry_strerror(e));
+    gcry_mpi_t q = gcry_mpi_ec_get_mpi("q@eddsa", ctx, 1);
+    gcry_ctx_release(ctx);
+    if (q == NULL)
+        return uv_fail(err, UVS_KEY, "Ed25519: no public key");
+    unsigned int nbits = 0;
+    const uint8_t *b = gcry_mpi_get_opaque(q, &nbits);
+    int ok = b && nbits == 256;
+    if (ok)
+        memcpy(pub, b, 32);
+    gcry_mpi_release(q);
+    (void)kp;
+    return ok ? UVS_OK : uv_fail(err, UVS_KEY, "Ed25519: unexpected public key form");
+}
+
+uv_status ed25519_sign(const uint8_t secret[32], const uint8_t pub[32], const void *msg,
+                       size_t len, uint8_t sig[64], struct uv_error *err)
+{
+    gcry_sexp_t skey = NULL, data = NULL, s = NULL;
+    gcry_error_t e = gcry_sexp_build(
+        &skey, NULL, "(private-key (ecc (curve Ed25519) (flags eddsa) (q %b) (d %b)))", 32, pub,
+        32, secret);
+    if (!e)
+        e = gcry_sexp_build(&data, NULL, "(data (flags eddsa) (hash-algo sha512) (value %b))",
+                            (int)len, msg);
+    if (!e)
+        e = gcry_pk_sign(&s, data, skey);
+    gcry_sexp_release(skey);
+    gcry_sexp_release(data);
+    if (e) {
+        gcry_sexp_release(s);
+        return uv_fail(err, UVS_KEY, "Ed25519 signing failed: %s", gcry_strerror(e));
+    }
+    int bad = get_bytes(s, "r", sig, 32) || get_bytes(s, "s", sig + 32, 32);
+    gcry_sexp_release(s);
+    return bad ? uv_fail(err, UVS_KEY, "Ed25519: unexpected signature form") : UVS_OK;
+}
+
+uv_status ed25519_verify(const uint8_t pub[32], const void *msg, size_t len,
+                         const uint8_t sig[64], struct uv_error *err)
+{
+    gcry_sexp_t pkey = NULL, data = NULL, s = NULL;
+    gcry_error_t e = gcry_sexp_build(&pkey, NULL,
+                                     "(public-key (ecc (curve Ed25519) (flags eddsa) (q %b)))", 32,
+                                     pub);
+    if (!e)
+        e = gcry_sexp_build(&data, NULL, "(data (flags eddsa) (hash-algo sha512) (value %b))",
+                            (int)len, msg);
+    if (!e)
+        e = gcry_sexp_build(&s, NULL, "(sig-val (eddsa (r %b) (s %b)))", 32, sig, 32, sig + 32);
+    if (e) {
+        gcry_sexp_release(pkey);
+        gcry_sexp_release(data);
+        gcry_sexp_release(s);
+        return uv_fail(err, UVS_FAILED, "Ed25519: %s", gcry_strerror(e));
+    }
+    e = gcry_pk_verify(s, data, pkey);
+    gcry_sexp_release(pkey);
+    gcry_sexp_release(data);
+    gcry_sexp_release(s);
+    if (e)
+        return uv_fail(err, UVS_REFUSED, "signature does not verify");
+    return UVS_OK;
+}

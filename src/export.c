@@ -1,0 +1,468 @@
+/* export.c — writing export files on the kiosk. */
+#include "export.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "audit.h"
+#include "digest.h"
+#include "ed25519.h"
+#include "exportfile.h"
+#include "services.h"
+
+#define SIGN_KEY_REF "kiosk:export-signing"
+#define META_EXPORT_RECEIPT "export.receipt"
+#define META_EXPORT_AUDIT "export.audit"
+#define META_EXPORT_CLOSING "export.closing"
+#define META_EXPORT_HEAD "export.head"
+#define EXPORT_COUNTER "export.seq"
+#define TMP_PREFIX ".univend-export-"
+
+static uv_status signing_key(struct uv_ctx *ctx, uint8_t secret[32], uint8_t pub[32])
+{
+    size_t len = 0;
+    uv_status st = services_unlock_keys(ctx);
+    if (st != UVS_OK)
+        return st;
+    st = keystore_get(&ctx->keys, &ctx->store, SIGN_KEY_REF, secret, 32, &len, &ctx->err);
+    if (st == UVS_NOTFOUND) {
+        DB_TXN *txn;
+        if ((st = ed25519_generate(secret, pub, &ctx->err)) != UVS_OK)
+            return st;
+        if ((st = store_begin(&ctx->store, &txn, &ctx->err)) != UVS_OK)
+            return st;
+        st = keystore_put(&ctx->keys, &ctx->store, txn, SIGN_KEY_REF, secret, 32, ctx->actor,
+                          &ctx->err);
+        if (st == UVS_OK) {
+            char hex[65];
+            digest_hex(pub, 32, hex);
+            st = audit_append(ctx, txn, "export.key", ctx->cfg.kiosk_id, "public key %s", hex);
+        }
+        if (st == UVS_OK)
+            return store_commit(txn, &ctx->err);
+        store_abort(txn);
+        return st;
+    }
+    if (st == UVS_OK && len != 32)
+        return uv_fail(&ctx->err, UVS_KEY, "the export signing key is damaged");
+    if (st == UVS_OK)
+        st = ed25519_public(secret, pub, &ctx->err);
+    return st;
+}
+
+uv_status export_public_key(struct uv_ctx *ctx, uint8_t pub[32])
+{
+    uint8_t secret[32];
+    uv_status st = signing_key(ctx, secret, pub);
+    explicit_bzero(secret, sizeof secret);
+    return st;
+}
+
+static uv_status meta_u64(struct uv_ctx *ctx, DB_TXN *txn, const char *name, uint64_t *v)
+{
+    uint8_t b[8];
+    size_t len = 0;
+    uv_status st = store_meta_get(&ctx->store, txn, name, b, sizeof b, &len, 1, &ctx->err);
+    *v = 0;
+    if (st == UVS_NOTFOUND)
+        return UVS_OK;
+    if (st == UVS_OK && len != 8)
+        return uv_fail(&ctx->err, UVS_STORE, "export marker %s is damaged", name);
+    if (st == UVS_OK)
+        *v = rec_u64_from_key(b);
+    return st;
+}
+
+static uv_status put_u64(struct uv_ctx *ctx, DB_TXN *txn, const char *name, uint64_t v)
+{
+    uint8_t b[8];
+    rec_u64_key(v, b);
+    return store_meta_put(&ctx->store, txn, name, b, 8, &ctx->err);
+}
+
+struct build_arg {
+    struct uv_ctx *ctx;
+    FILE *out;
+    struct export_header *h;
+    uint64_t last, next;
+    int kind;
+    int pass; /* 0: count and total, 1: write */
+};
+
+static int build_one(const void *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+    struct build_arg *b = arg;
+    if (kl != 8)
+        return UVS_STORE;
+    uint64_t n = rec_u64_from_key(k);
+    if (n > b->last)
+        return STORE_STOP;
+    if (n != b->next)
+        return uv_fail(&b->ctx->err, UVS_STORE, "record %llu is missing; run 'univend store verify'",
+                       (unsigned long long)b->next);
+    b->next++;
+    if (b->kind == 'R') {
+        struct rec_receipt r;
+        if (rec_decode(&rec_receipt_layout, v, vl, &r) != 0)
+            return uv_fail(&b->ctx->err, UVS_STORE, "receipt %llu is damaged", (unsigned long long)n);
+        if (b->pass == 0) {
+            b->h->total_gross += r.gross;
+            b->h->total_vat += r.vat;
+            b->h->total_net += r.net;
+            b->h->total_energy_wh += r.energy_wh;
+        } else {
+            exportfile_write_receipt(b->out, &r);
+        }
+    } else if (b->kind == 'A') {
+        struct rec_audit a;
+        if (rec_decode(&rec_audit_layout, v, vl, &a) != 0)
+            return uv_fail(&b->ctx->err, UVS_STORE, "audit record %llu is damaged",
+                           (unsigned long long)n);
+        exportfile_write_audit(b->out, &a);
+    } else {
+        struct rec_closing z;
+        if (rec_decode(&rec_closing_layout, v, vl, &z) != 0)
+            return uv_fail(&b->ctx->err, UVS_STORE, "closing %llu is damaged", (unsigned long long)n);
+        exportfile_write_closing(b->out, &z);
+    }
+    return 0;
+}
+
+static uv_status walk(struct uv_ctx *ctx, DB_TXN *txn, enum uv_dbid db, int kind, uint64_t first,
+                      uint64_t last, int pass, FILE *out, struct export_header *h)
+{
+    if (first == 0)
+        return UVS_OK;
+    uint8_t from[8];
+    struct build_arg b = {ctx, out, h, last, first, kind, pass};
+    rec_u64_key(first, from);
+    uv_status st = store_iterate(&ctx->store, txn, db, from, 8, 0, build_one, &b, &ctx->err);
+    if (st == UVS_OK && b.next != last + 1)
+        st = uv_fail(&ctx->err, UVS_STORE, "record %llu is missing; run 'univend store verify'",
+                     (unsigned long long)b.next);
+    return st;
+}
+
+uv_status export_build(struct uv_ctx *ctx, DB_TXN *txn, const struct rec_export *e, char **buf,
+                       size_t *len)
+{
+    struct export_header h;
+    uint8_t secret[32], sig[64], msg[17 + 32];
+    memset(&h, 0, sizeof h);
+    uv_status st = signing_key(ctx, secret, h.public_key);
+    if (st != UVS_OK)
+        return st;
+    snprintf(h.kiosk, sizeof h.kiosk, "%s", ctx->cfg.kiosk_id);
+    h.sequence = e->sequence;
+    h.created = e->created;
+    memcpy(h.currency, ctx->cfg.currency, 4);
+    h.currency_decimals = ctx->cfg.currency_decimals;
+    h.receipt_first = e->receipt_first;
+    h.receipt_last = e->receipt_last;
+    h.audit_first = e->audit_first;
+    h.audit_last = e->audit_last;
+    h.closing_first = e->closing_first;
+    h.closing_last = e->closing_last;
+    memcpy(h.prev_hash, e->prev_hash, 32);
+    h.receipts = e->receipt_first ? e->receipt_last - e->receipt_first + 1 : 0;
+    h.audits = e->audit_first ? e->audit_last - e->audit_first + 1 : 0;
+    h.closings = e->closing_first ? e->closing_last - e->closing_first + 1 : 0;
+    st = walk(ctx, txn, UV_DB_RECEIPTS, 'R', e->receipt_first, e->receipt_last, 0, NULL, &h);
+    FILE *out = NULL;
+    if (st == UVS_OK && (out = open_memstream(buf, len)) == NULL)
+        st = uv_fail(&ctx->err, UVS_NOMEM, "out of memory building an export");
+    if (st == UVS_OK) {
+        exportfile_write_header(out, &h);
+        st = walk(ctx, txn, UV_DB_RECEIPTS, 'R', e->receipt_first, e->receipt_last, 1, out, &h);
+    }
+    if (st == UVS_OK)
+        st = walk(ctx, txn, UV_DB_AUDIT, 'A', e->audit_first, e->audit_last, 1, out, &h);
+    if (st == UVS_OK)
+        st = walk(ctx, txn, UV_DB_CLOSINGS, 'Z', e->closing_first, e->closing_last, 1, out, &h);
+    if (out) {
+        fflush(out);
+        if (st == UVS_OK) {
+            exportfile_signed_message(*buf, *len, msg);
+            st = ed25519_sign(secret, h.public_key, msg, sizeof msg, sig, &ctx->err);
+        }
+        if (st == UVS_OK)
+            exportfile_write_signature(out, sig);
+        fclose(out);
+        if (st != UVS_OK) {
+            free(*buf);
+            *buf = NULL;
+        }
+    }
+    explicit_bzero(secret, sizeof secret);
+    return st;
+}
+
+/* Leftovers of an export killed half-way: never complete files. */
+static void remove_stale_temps(const char *dir)
+{
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    if (d == NULL)
+        return;
+    while ((de = readdir(d)) != NULL)
+        if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
+            unlinkat(dirfd(d), de->d_name, 0);
+    closedir(d);
+}
+
+/* temp file, write, fsync, rename, fsync the directory */
+static uv_status write_atomic(struct uv_ctx *ctx, const char *dir, const char *name,
+                              const char *buf, size_t len)
+{
+    char tmp[8192], path[8192];
+    snprintf(tmp, sizeof tmp, "%s/" TMP_PREFIX "%s.%d", dir, name, (int)getpid());
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return uv_fail(&ctx->err, UVS_IO, "cannot write to %s: %s", dir, strerror(errno));
+    size_t done = 0;
+    int e = 0;
+    while (done < len && !e) {
+        ssize_t w = write(fd, buf + done, len - done);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            e = w < 0 ? errno : EIO;
+        else
+            done += (size_t)w;
+    }
+    if (!e && fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && !e)
+        e = errno;
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    if (e) {
+        unlink(tmp);
+        if (e == ENOSPC)
+            return uv_fail(&ctx->err, UVS_IO,
+                           "%s is full; the export was not written (nothing is lost: free "
+                           "space or change the medium and export again)",
+                           dir);
+        return uv_fail(&ctx->err, UVS_IO, "writing %s: %s", path, strerror(e));
+    }
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return UVS_OK;
+}
+
+static const char *target_dir(struct uv_ctx *ctx, const char *dir)
+{
+    if (dir && *dir)
+        return dir;
+    return ctx->cfg.export_dir[0] ? ctx->cfg.export_dir : NULL;
+}
+
+uv_status export_run(struct uv_ctx *ctx, const char *dir_arg, struct rec_export *out)
+{
+    const char *dir = target_dir(ctx, dir_arg);
+    if (dir == NULL)
+        return uv_fail(&ctx->err, UVS_INPUT, "no export directory (give one, or set export_dir)");
+    remove_stale_temps(dir);
+    uint8_t pub[32];
+    uv_status st = export_public_key(ctx, pub); /* before the transaction: may create the key */
+    if (st != UVS_OK)
+        return st;
+    DB_TXN *txn;
+    if ((st = store_begin(&ctx->store, &txn, &ctx->err)) != UVS_OK)
+        return st;
+    struct rec_export e;
+    memset(&e, 0, sizeof e);
+    uint64_t w_r = 0, w_a = 0, w_z = 0, c_r = 0, c_a = 0, c_z = 0;
+    size_t hl = 0;
+    char *buf = NULL;
+    size_t len = 0;
+    if ((st = meta_u64(ctx, txn, META_EXPORT_RECEIPT, &w_r)) != UVS_OK ||
+        (st = meta_u64(ctx, txn, META_EXPORT_AUDIT, &w_a)) != UVS_OK ||
+        (st = meta_u64(ctx, txn, META_EXPORT_CLOSING, &w_z)) != UVS_OK ||
+        (st = store_counter_peek(&ctx->store, txn, "receipt.seq", &c_r, &ctx->err)) != UVS_OK ||
+        (st = store_counter_peek(&ctx->store, txn, "audit.seq", &c_a, &ctx->err)) != UVS_OK ||
+        (st = store_counter_peek(&ctx->store, txn, "closing.seq", &c_z, &ctx->err)) != UVS_OK)
+        goto fail;
+    st = store_meta_get(&ctx->store, txn, META_EXPORT_HEAD, e.prev_hash, 32, &hl, 1, &ctx->err);
+    if (st == UVS_NOTFOUND)
+        st = UVS_OK;
+    if (st != UVS_OK)
+        goto fail;
+    if ((st = store_counter_next(&ctx->store, txn, EXPORT_COUNTER, &e.sequence, &ctx->err)) != UVS_OK)
+        goto fail;
+    e.created = (int64_t)time(NULL);
+    if (c_r > w_r) {
+        e.receipt_first = w_r + 1;
+        e.receipt_last = c_r;
+    }
+    if (c_a > w_a) {
+        e.audit_first = w_a + 1;
+        e.audit_last = c_a;
+    }
+    if (c_z > w_z) {
+        e.closing_first = w_z + 1;
+        e.closing_last = c_z;
+    }
+    exportfile_name(ctx->cfg.kiosk_id, e.sequence, e.name, sizeof e.name);
+    if ((st = export_build(ctx, txn, &e, &buf, &len)) != UVS_OK)
+        goto fail;
+    digest_sha256(buf, len, e.file_hash);
+    /* the file first: if we die after this, the export is simply not
+       recorded and the next one (same sequence) replaces it */
+    if ((st = write_atomic(ctx, dir, e.name, buf, len)) != UVS_OK)
+        goto fail;
+    e.written_at = (int64_t)time(NULL);
+    uint8_t key[8];
+    rec_u64_key(e.sequence, key);
+    if ((st = store_put_rec(&ctx->store, txn, UV_DB_EXPORTS, key, 8, &rec_export_layout, &e, 1,
+                            &ctx->err)) != UVS_OK ||
+        (st = put_u64(ctx, txn, META_EXPORT_RECEIPT, c_r)) != UVS_OK ||
+        (st = put_u64(ctx, txn, META_EXPORT_AUDIT, c_a)) != UVS_OK ||
+        (st = put_u64(ctx, txn, META_EXPORT_CLOSING, c_z)) != UVS_OK ||
+        (st = store_meta_put(&ctx->store, txn, META_EXPORT_HEAD, e.file_hash, 32, &ctx->err)) != UVS_OK)
+        goto fail;
+    st = audit_append(ctx, txn, "export", e.name, "sequence %llu receipts %llu-%llu audit %llu-%llu to %s",
+                      (unsigned long long)e.sequence, (unsigned long long)e.receipt_first,
+                      (unsigned long long)e.receipt_last, (unsigned long long)e.audit_first,
+                      (unsigned long long)e.audit_last, dir);
+    if (st != UVS_OK)
+        goto fail;
+    free(buf);
+    st = store_commit(txn, &ctx->err);
+    if (st == UVS_OK && out)
+        *out = e;
+    return st;
+fail:
+    free(buf);
+    store_abort(txn);
+    return st;
+}
+
+uv_status export_rewrite(struct uv_ctx *ctx, uint64_t first, uint64_t last, const char *dir_arg,
+                         FILE *out)
+{
+    const char *dir = target_dir(ctx, dir_arg);
+    if (dir == NULL)
+        return uv_fail(&ctx->err, UVS_INPUT, "no export directory (give one, or set export_dir)");
+    if (first == 0 || last < first)
+        return uv_fail(&ctx->err, UVS_INPUT, "rewrite needs a sequence range FIRST[-LAST]");
+    remove_stale_temps(dir);
+    for (uint64_t seq = first; seq <= last; seq++) {
+        struct rec_export e;
+        uint8_t key[8], h[32];
+        char *buf = NULL;
+        size_t len = 0;
+        rec_u64_key(seq, key);
+        uv_status st = store_get_rec(&ctx->store, NULL, UV_DB_EXPORTS, key, 8, &rec_export_layout,
+                                     &e, 0, &ctx->err);
+        if (st == UVS_NOTFOUND)
+            return uv_fail(&ctx->err, UVS_NOTFOUND, "export %llu was never written",
+                           (unsigned long long)seq);
+        if (st == UVS_OK)
+            st = export_build(ctx, NULL, &e, &buf, &len);
+        if (st != UVS_OK)
+            return st;
+        digest_sha256(buf, len, h);
+        if (memcmp(h, e.file_hash, 32) != 0) {
+            free(buf);
+            return uv_fail(&ctx->err, UVS_STORE,
+                           "export %llu cannot be rebuilt identically (its records changed); "
+                           "run 'univend store verify'",
+                           (unsigned long long)seq);
+        }
+        st = write_atomic(ctx, dir, e.name, buf, len);
+        free(buf);
+        if (st != UVS_OK)
+            return st;
+        DB_TXN *txn;
+        if ((st = store_begin(&ctx->store, &txn, &ctx->err)) != UVS_OK)
+            return st;
+        e.rewrites++;
+        e.written_at = (int64_t)time(NULL);
+        st = store_put_rec(&ctx->store, txn, UV_DB_EXPORTS, key, 8, &rec_export_layout, &e, 0,
+                           &ctx->err);
+        if (st == UVS_OK)
+            st = audit_append(ctx, txn, "export.rewrite", e.name, "sequence %llu rewrite %u to %s",
+                              (unsigned long long)seq, e.rewrites, dir);
+        if (st != UVS_OK) {
+            store_abort(txn);
+            return st;
+        }
+        if ((st = store_commit(txn, &ctx->err)) != UVS_OK)
+            return st;
+        if (out)
+            fprintf(out, "rewrote %s\n", e.name);
+    }
+    return UVS_OK;
+}
+
+static int list_one(const void *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+    struct rec_export e;
+    (void)k;
+    (void)kl;
+    if (rec_decode(&rec_export_layout, v, vl, &e) != 0)
+        return 0;
+    char when[32], hex[65];
+    time_t t = (time_t)e.written_at;
+    struct tm tm;
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M", gmtime_r(&t, &tm));
+    digest_hex(e.file_hash, 32, hex);
+    fprintf(arg, "%6llu %-34s receipts %6llu-%-6llu %s %.16s%s\n", (unsigned long long)e.sequence,
+            e.name, (unsigned long long)e.receipt_first, (unsigned long long)e.receipt_last, when,
+            hex, e.rewrites ? " (rewritten)" : "");
+    return 0;
+}
+
+uv_status export_list(struct uv_ctx *ctx, FILE *out)
+{
+    return store_iterate(&ctx->store, NULL, UV_DB_EXPORTS, NULL, 0, 0, list_one, out, &ctx->err);
+}
+
+int export_due(struct uv_ctx *ctx)
+{
+    uint64_t w_r = 0, c_r = 0, n = 0;
+    struct rec_export last;
+    int have_last = 0;
+    if (ctx->cfg.export_every_sales == 0 && ctx->cfg.export_daily_minute < 0)
+        return 0;
+    if (meta_u64(ctx, NULL, META_EXPORT_RECEIPT, &w_r) != UVS_OK ||
+        store_counter_peek(&ctx->store, NULL, "receipt.seq", &c_r, &ctx->err) != UVS_OK ||
+        store_counter_peek(&ctx->store, NULL, EXPORT_COUNTER, &n, &ctx->err) != UVS_OK)
+        return 0;
+    if (ctx->cfg.export_every_sales && c_r - w_r >= ctx->cfg.export_every_sales)
+        return 1;
+    if (ctx->cfg.export_daily_minute >= 0) {
+        if (n) {
+            uint8_t key[8];
+            rec_u64_key(n, key);
+            have_last = store_get_rec(&ctx->store, NULL, UV_DB_EXPORTS, key, 8, &rec_export_layout,
+                                      &last, 0, &ctx->err) == UVS_OK;
+        }
+        time_t now = time(NULL);
+        int64_t today_at = (int64_t)(now - now % 86400) + ctx->cfg.export_daily_minute * 60;
+        if (now >= today_at && (!have_last || last.created < today_at))
+            return 1;
+    }
+    return 0;
+}
+
+uv_status export_if_due(struct uv_ctx *ctx, struct rec_export *out, int *written)
+{
+    *written = 0;
+    if (!export_due(ctx))
+        return UVS_OK;
+    uv_status st = export_run(ctx, NULL, out);
+    if (st == UVS_OK)
+        *written = 1;
+    return st;
+}

@@ -1,0 +1,70 @@
+/*
+ * exportfile.h — the export file format (docs/export-format.md): writing
+ * one, and reading one strictly. No storage here: the kiosk side (export.c)
+ * and head office (hq.c) feed and consume records.
+ */
+#ifndef UV_EXPORTFILE_H
+#define UV_EXPORTFILE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../db/record.h"
+#include "status.h"
+
+#define EXPORT_MAGIC "UNIVEND-EXPORT 1"
+#define EXPORT_SIG_CONTEXT "univend-export-1" /* + NUL: 17 bytes */
+
+struct export_header {
+    char kiosk[REC_ID_MAX];
+    uint64_t sequence;
+    int64_t created;
+    char currency[4];
+    unsigned currency_decimals;
+    uint64_t receipt_first, receipt_last;
+    uint64_t audit_first, audit_last;
+    uint64_t closing_first, closing_last;
+    uint8_t prev_hash[32];
+    uint64_t receipts, audits, closings;
+    int64_t total_gross, total_vat, total_net;
+    uint64_t total_energy_wh;
+    uint8_t public_key[32];
+};
+
+/* Writing: header, then records in order R*, A*, Z*, then the signature. */
+void exportfile_write_header(FILE *out, const struct export_header *h);
+void exportfile_write_receipt(FILE *out, const struct rec_receipt *r);
+void exportfile_write_audit(FILE *out, const struct rec_audit *a);
+void exportfile_write_closing(FILE *out, const struct rec_closing *c);
+/* The message the signature covers: context + NUL + SHA-256(body). */
+void exportfile_signed_message(const void *body, size_t len, uint8_t msg[17 + 32]);
+void exportfile_write_signature(FILE *out, const uint8_t sig[64]);
+
+/* Reading. The callback gets each record as it is parsed ('R' rec_receipt,
+   'A' rec_audit, 'Z' rec_closing) and returns 0 to go on or a uv_status
+   to stop. May be NULL. */
+typedef int (*exportfile_record_fn)(int kind, const void *rec, void *arg);
+
+struct export_parsed {
+    struct export_header h;
+    size_t body_len;   /* bytes covered by the signature */
+    uint8_t sig[64];
+};
+
+/* Parse and check everything but the signature: structure, every field,
+   counts, totals, contiguous ranges. UVS_INPUT with a message naming the
+   line on any fault. */
+uv_status exportfile_parse(const char *buf, size_t len, struct export_parsed *p,
+                           exportfile_record_fn fn, void *arg, struct uv_error *err);
+/* Read only the header and find the signature line (so the signature can
+   be checked before the records are parsed). Fills p->h, p->body_len, p->sig. */
+uv_status exportfile_peek(const char *buf, size_t len, struct export_parsed *p,
+                          struct uv_error *err);
+/* Check the signature of a parsed file under pub. UVS_REFUSED if bad. */
+uv_status exportfile_verify(const char *buf, const struct export_parsed *p,
+                            const uint8_t pub[32], struct uv_error *err);
+
+/* "univend-<kiosk>-<seq:08>.uvx" */
+void exportfile_name(const char *kiosk, uint64_t seq, char *out, size_t cap);
+
+#endif
