@@ -12,6 +12,7 @@
 
 #include "audit.h"
 #include "digest.h"
+#include "ed25519.h"
 #include "exportfile.h"
 #include "masterdata.h"
 #include "money.h"
@@ -36,6 +37,9 @@ uv_status hq_kiosk_add(struct uv_ctx *ctx, const char *id, const char *hex)
         return uv_fail(&ctx->err, UVS_INPUT, "kiosk id '%s' is invalid", id ? id : "");
     if (hex == NULL || digest_unhex(hex, k.public_key, 32) != 0)
         return uv_fail(&ctx->err, UVS_INPUT, "the public key must be 64 hex digits");
+    if (!ed25519_public_ok(k.public_key))
+        return uv_fail(&ctx->err, UVS_INPUT, "that public key is a degenerate (small-order) point; "
+                                             "copy the key from 'univend export pubkey' again");
     snprintf(k.id, sizeof k.id, "%s", id);
     snprintf(k.registered_by, sizeof k.registered_by, "%s", ctx->actor);
     k.registered_at = (int64_t)time(NULL);

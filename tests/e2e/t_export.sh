@@ -180,3 +180,11 @@ test_periodic_export_every_n_sales() {
   expect_out "export univend-DEMO-1-00000001.uvx written"
   [ -f "$T/usb/univend-DEMO-1-00000001.uvx" ] || die "no periodic export"
 }
+
+test_degenerate_public_key_is_refused() {
+  setup_pair
+  expect_rc 3 hq hq kiosk add K2 --pubkey 0100000000000000000000000000000000000000000000000000000000000000
+  expect_out "small-order"
+  expect_rc 3 hq hq kiosk add K2 --pubkey ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f
+  expect_rc 3 hq hq kiosk add K2 --pubkey 12
+}
