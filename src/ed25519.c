@@ -32,24 +32,20 @@ static int get_bytes(gcry_sexp_t s, const char *name, uint8_t *out, size_t n)
 
 uv_status ed25519_generate(uint8_t secret[32], uint8_t pub[32], struct uv_error *err)
 {
-    gcry_sexp_t parms = NULL, key = NULL;
-    gcry_error_t e = gcry_sexp_build(&parms, NULL, "(genkey (ecc (curve Ed25519) (flags eddsa)))");
-    if (!e)
-        e = gcry_pk_genkey(&key, parms);
-    gcry_sexp_release(parms);
-    if (e)
-        return uv_fail(err, UVS_KEY, "Ed25519 key generation failed: %s", gcry_strerror(e));
-    int bad = get_bytes(key, "d", secret, 32) || get_bytes(key, "q", pub, 32);
-    gcry_sexp_release(key);
-    if (bad)
-        return uv_fail(err, UVS_KEY, "Ed25519 key generation gave an unexpected key");
-    return UVS_OK;
+    /* An Ed25519 secret is 32 random bytes (RFC 8032 5.1.5). They come from
+       libgcrypt's CSPRNG; gcry_pk_genkey would ask for the "very strong"
+       level, which keeps a buffer for the life of the process. */
+    gcry_randomize(secret, 32, GCRY_STRONG_RANDOM);
+    uv_status st = ed25519_public(secret, pub, err);
+    if (st != UVS_OK)
+        explicit_bzero(secret, 32);
+    return st;
 }
 
 uv_status ed25519_public(const uint8_t secret[32], uint8_t pub[32], struct uv_error *err)
 {
-    /* sign an empty message and read q back from the key libgcrypt built */
-    gcry_sexp_t skey = NULL, kp = NULL;
+    /* let libgcrypt build the key from d and read the public point q */
+    gcry_sexp_t skey = NULL;
     gcry_error_t e = gcry_sexp_build(&skey, NULL,
                                      "(private-key (ecc (curve Ed25519) (flags eddsa) (d %b)))",
                                      32, secret);
@@ -69,7 +65,6 @@ uv_status ed25519_public(const uint8_t secret[32], uint8_t pub[32], struct uv_er
     if (ok)
         memcpy(pub, b, 32);
     gcry_mpi_release(q);
-    (void)kp;
     return ok ? UVS_OK : uv_fail(err, UVS_KEY, "Ed25519: unexpected public key form");
 }
 

@@ -90,6 +90,15 @@ uv_status price_parse(const char *text, unsigned decimals, int64_t *milli, struc
 void price_format(int64_t milli, unsigned decimals, char *buf, size_t cap)
 {
     fixed_format(milli, decimals + 3, buf, cap);
+    /* drop the extra zeros beyond the currency's decimals: 1.50000 -> 1.50 */
+    char *dot = strchr(buf, '.');
+    if (dot == NULL)
+        return;
+    size_t keep = (size_t)(dot - buf) + 1 + decimals, n = strlen(buf);
+    while (n > keep && buf[n - 1] == '0')
+        buf[--n] = '\0';
+    if (n == (size_t)(dot - buf) + 1)
+        buf[--n] = '\0'; /* no decimals at all: no dot */
 }
 
 uv_status percent_parse(const char *text, uint32_t *bp, struct uv_error *err)

@@ -151,12 +151,17 @@ START_TEST(price_parse_format)
     }
     ck_assert_int_eq(price_parse("1.0001", 0, &m, &e), UVS_INPUT); /* 4 > 0+3 digits */
 
+    /* extra zeros beyond the currency's decimals are dropped */
     price_format(150000, 2, b, sizeof b);
-    ck_assert_str_eq(b, "1.50000");
+    ck_assert_str_eq(b, "1.50");
     price_format(15230, 2, b, sizeof b);
-    ck_assert_str_eq(b, "0.15230");
+    ck_assert_str_eq(b, "0.1523");
     price_format(1500, 0, b, sizeof b);
-    ck_assert_str_eq(b, "1.500");
+    ck_assert_str_eq(b, "1.5");
+    price_format(2000, 0, b, sizeof b);
+    ck_assert_str_eq(b, "2");
+    price_format(150001, 2, b, sizeof b);
+    ck_assert_str_eq(b, "1.50001");
     /* format -> parse round trip */
     ck_assert_int_eq(price_parse("0.15230", 2, &m, &e), UVS_OK);
     ck_assert_int_eq(m, 15230);
