@@ -1,0 +1,533 @@
+# t_kiosk.sh — the clerk's full-screen kiosk (univend-kiosk), driven in tmux.
+#
+# Each test starts the real kiosk binary in a private tmux server (80x24, no
+# status line), types with send-keys and reads the screen with capture-pane,
+# polling for the text it expects (no fixed sleeps). The kiosk owns the
+# database while it runs, so what it stored is checked with the CLI after the
+# kiosk has been stopped with SIGTERM, which must take its normal close path
+# (exit status 0, clean sanitizer log).
+
+KT_SOCK=
+KT_PID=
+KT_WAIT=${KIOSK_WAIT:-20}
+
+kt() { tmux -L "$KT_SOCK" "$@"; }
+kiosk_cleanup() { [ -z "$KT_SOCK" ] || tmux -L "$KT_SOCK" kill-server 2>/dev/null || true; }
+
+# kiosk_launch [VAR=value ...] [-- kiosk args]: start the kiosk, do not wait
+kiosk_launch() {
+  : "${UNIVEND_KIOSK:?set UNIVEND_KIOSK to the univend-kiosk binary}"
+  local envs=() args=(--home "$T/kiosk")
+  while [ $# -gt 0 ]; do
+    if [ "$1" = -- ]; then shift; args=("$@"); break; fi
+    envs+=("$1"); shift
+  done
+  kiosk_cleanup
+  KT_SOCK="uv-e2e-${BASHPID}-${RANDOM}"
+  [ -n "${KT_OWN_TRAP:-}" ] || trap kiosk_cleanup EXIT
+  printf 'set -g status off\n' >"$T/tmux.conf"
+  rm -f "$T/kiosk.rc" "$T/kiosk.pid"
+  # A launcher: the kiosk runs in the foreground on the pane's tty (its pid
+  # written first), and the shell records its exit status, as tmux's own
+  # pane_dead_status is not reliable everywhere; the pane then stays up.
+  {
+    echo 'sh -c '\''echo $$ >"$0"; shift; exec "$@"'\'' \'
+    printf ' %q' "$T/kiosk.pid" x env "${envs[@]}" LANG=C.UTF-8 LC_ALL=C.UTF-8 TERM=screen \
+      "$UNIVEND_KIOSK" "${args[@]}"
+    printf '\necho $? >%q; mv %q %q\nexec sleep 600\n' "$T/kiosk.rc.tmp" "$T/kiosk.rc.tmp" \
+      "$T/kiosk.rc"
+  } >"$T/kiosk.sh"
+  kt -f "$T/tmux.conf" new-session -d -x 80 -y 24 -s k "sh '$T/kiosk.sh'"
+  local end=$((SECONDS + KT_WAIT))
+  until [ -s "$T/kiosk.pid" ]; do
+    [ $SECONDS -lt $end ] || die "the kiosk did not start"
+    sleep 0.02
+  done
+  KT_PID=$(cat "$T/kiosk.pid")
+}
+# kiosk_start [VAR=value ...]: start it and wait for the start screen
+kiosk_start() {
+  kiosk_launch "$@"
+  wait_for "Press Enter to log in"
+}
+
+screen() { kt capture-pane -p -t k; }
+keys() { kt send-keys -t k "$@"; }
+typed() { kt send-keys -t k -l "$1"; }
+alive() { [ ! -s "$T/kiosk.rc" ]; }
+
+# wait_for REGEX [seconds]: until the screen matches; $SCREEN holds it
+wait_for() {
+  local re=$1 end=$((SECONDS + ${2:-$KT_WAIT}))
+  while :; do
+    SCREEN=$(screen)
+    grep -Eq -- "$re" <<<"$SCREEN" && return 0
+    if [ $SECONDS -ge $end ] || ! alive; then
+      die "screen lacks /$re/ (kiosk $(alive && echo running || echo dead)):
+$SCREEN
+$(tail -n 20 "$T/kiosk/kiosk.log" 2>/dev/null)"
+    fi
+    sleep 0.05
+  done
+}
+# not_on_screen REGEX: the last screen waited for does not match
+not_on_screen() { ! grep -Eq -- "$1" <<<"$SCREEN" || die "screen has /$1/:
+$SCREEN"; }
+
+wait_dead() {
+  local end=$((SECONDS + KT_WAIT))
+  while alive; do
+    [ $SECONDS -lt $end ] || die "the kiosk is still running"
+    sleep 0.05
+  done
+  KT_STATUS=$(cat "$T/kiosk.rc")
+}
+sanitizer_clean() {
+  ! grep -Eq "AddressSanitizer|LeakSanitizer|runtime error" "$T/kiosk/kiosk.log" 2>/dev/null ||
+    die "sanitizer report: $(cat "$T/kiosk/kiosk.log")"
+}
+# kiosk_stop: SIGTERM; it must leave through the close path with status 0
+kiosk_stop() {
+  kill -TERM "$KT_PID"
+  wait_dead
+  [ "$KT_STATUS" = 0 ] || die "the kiosk exited $KT_STATUS on SIGTERM"
+  sanitizer_clean
+  kiosk_cleanup
+}
+
+# From the start screen (or the login screen): log in, wait for the menu.
+login() {
+  keys Enter
+  wait_for "Enter your clerk id and PIN"
+  typed "$1"; keys Enter
+  typed "$2"; keys Enter
+  wait_for "0  Log out"
+}
+
+# From the menu: a whole sale; $TOKEN holds the grouped token shown.
+sell() { # METER AMOUNT [confirm key]
+  keys 1
+  wait_for "Type the meter number"
+  typed "$1"
+  wait_for "Found"
+  keys Enter
+  wait_for "Type the amount paid"
+  typed "$2"; keys Enter
+  wait_for "Enter or F10: sell and issue the token"
+  keys "${3:-Enter}"
+  wait_for "TOKEN  [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4}"
+  TOKEN=$(grep -Eo "TOKEN  [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4}" <<<"$SCREEN" | cut -c8-)
+}
+
+# ---- tests -------------------------------------------------------------------
+
+test_kiosk_start_screen_and_login() {
+  demo_kiosk
+  kiosk_start
+  wait_for "STS-EA07 +sts +1\.0\.0 +sts\.so +ready"
+  grep -q "Kiosk  *DEMO-1" <<<"$SCREEN" || die "no kiosk id on the start screen"
+  grep -Eq "Date and time +[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}" <<<"$SCREEN" ||
+    die "no date and time on the start screen"
+  keys Enter
+  wait_for "Enter your clerk id and PIN"
+  # wrong PIN: refused, still at the login screen, the PIN never shown
+  typed clerk1; keys Enter; typed 9999; keys Enter
+  wait_for "wrong clerk id or PIN \(4 tries left\)"
+  not_on_screen "9999"
+  not_on_screen "Log out"
+  # right PIN: the clerk's menu, without the supervisor's entries
+  typed 1111; keys Enter
+  wait_for "0  Log out"
+  grep -q "clerk1 (clerk)" <<<"$SCREEN" || die "status line lacks the clerk"
+  not_on_screen "Supervisor|Day report"
+  keys 5 4
+  keys 1
+  wait_for "Type the meter number" # 5 and 4 did nothing for a clerk
+  keys Escape
+  wait_for "0  Log out"
+  keys 0
+  wait_for "Enter your clerk id and PIN"
+  typed super; keys Enter; typed 1234; keys Enter
+  wait_for "5  Supervisor"
+  grep -q "4  Day report (Z) and closing" <<<"$SCREEN" || die "no day report for a supervisor"
+  kiosk_stop
+  expect_rc 0 uv audit list
+  expect_out "login.failed +clerk1 +wrong PIN \(1 in a row\)"
+  expect_out "clerk1 +login +clerk1"
+  expect_out "clerk1 +logout +clerk1"
+  expect_out "super +login +super"
+  expect_out "super +logout +super" # SIGTERM logged the supervisor out
+  expect_rc 0 uv audit verify
+}
+
+test_kiosk_lockout_after_five_wrong_pins() {
+  demo_kiosk
+  kiosk_start
+  keys Enter
+  wait_for "Enter your clerk id and PIN"
+  typed clerk1; keys Enter
+  local left
+  for left in "4 tries" "3 tries" "2 tries" "1 try"; do
+    typed 0000; keys Enter
+    wait_for "wrong clerk id or PIN \($left left\)"
+  done
+  typed 0000; keys Enter
+  wait_for "wrong PIN: clerk clerk1 is now locked for 15 minutes"
+  # the right PIN does not open a locked clerk
+  typed 1111; keys Enter
+  wait_for "clerk clerk1 is locked for 15 more minutes"
+  not_on_screen "Log out"
+  # another clerk is not locked
+  keys Escape
+  wait_for "Enter: next  Esc: back"
+  keys C-u; typed super; keys Enter; typed 1234; keys Enter
+  wait_for "0  Log out"
+  kiosk_stop
+  expect_rc 0 uv audit list
+  expect_out "login.locked +clerk1 +wrong PIN \(5 in a row\), clerk locked"
+  expect_out "login.failed +clerk1 +locked"
+  expect_rc 0 uv clerk list
+  expect_out "^clerk1 .* locked"
+}
+
+test_kiosk_sale_shows_grouped_token_and_stores_receipt() {
+  demo_kiosk
+  printf 'printer = %s\nprinter_format = text\n' "$T/printer.out" >>"$T/kiosk/univend.conf"
+  kiosk_start
+  login clerk1 1111
+  keys 1
+  wait_for "Type the meter number"
+  # check digit as you type
+  typed 0123456789
+  wait_for "\[0123456789 +\] 10 digits"
+  typed 0
+  wait_for "Check digit wrong"
+  keys BSpace; typed 7
+  wait_for "Found"
+  grep -q "Customer  *Thandi Nkosi (C001)" <<<"$SCREEN" || die "no customer"
+  grep -q "Meter type  *STS-EA07" <<<"$SCREEN" || die "no meter type"
+  grep -q "Driver  *sts 1.0.0 (sts.so)" <<<"$SCREEN" || die "no driver"
+  grep -q "Tariff  *RES Residential" <<<"$SCREEN" || die "no tariff"
+  keys C-u; typed 12345678903
+  wait_for "No such meter here"
+  keys Enter
+  wait_for "No such meter here" # Enter does not go on with an unknown meter
+  not_on_screen "Type the amount paid"
+  keys C-u; typed 01234567897
+  wait_for "Found"
+  keys Enter
+  wait_for "Type the amount paid"
+  typed 0.10; keys Enter # below min_sale: refused with the core's message
+  wait_for "amount is below the minimum sale of 1.00 ZAR"
+  not_on_screen "Enter or F10: sell"
+  keys C-u; typed 50.00; keys Enter
+  wait_for "Enter or F10: sell and issue the token"
+  grep -Eq "Energy +28.9 kWh" <<<"$SCREEN" || die "no energy in the quote"
+  grep -Eq "VAT 15.00% +6.52 ZAR" <<<"$SCREEN" || die "no VAT in the quote"
+  grep -Eq "Net +43.48 ZAR" <<<"$SCREEN" || die "no net in the quote"
+  grep -Eq "Total +50.00 ZAR" <<<"$SCREEN" || die "no total in the quote"
+  keys Enter
+  wait_for "TOKEN  [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4}"
+  TOKEN=$(grep -Eo "TOKEN  [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4}" <<<"$SCREEN" | cut -c8-)
+  grep -Eq "Receipt +1 " <<<"$SCREEN" || die "no receipt number"
+  # the large digits: two bands of block characters
+  [ "$(grep -c '█' <<<"$SCREEN")" -ge 4 ] || die "no large digits:
+$SCREEN"
+  wait_for "Sent to the printer"
+  keys Enter
+  wait_for "Type the meter number" # a new sale
+  kiosk_stop
+  expect_rc 0 uv receipt show 1
+  expect_out "^TOKEN +$TOKEN$"
+  expect_out "^Clerk +clerk1$"
+  expect_out "^Paid +50.00 ZAR"
+  [ "$(receipt_count)" -eq 1 ] || die "expected exactly one receipt"
+  grep -q "TOKEN     $TOKEN" "$T/printer.out" || die "the receipt was not printed"
+  expect_rc 0 uv token decode $TOKEN --meter 01234567897
+  expect_out "28.9 kWh electricity"
+}
+
+test_kiosk_esc_before_confirm_stores_nothing() {
+  demo_kiosk
+  kiosk_start
+  login clerk1 1111
+  # meter step: Esc back to the menu
+  keys 1
+  wait_for "Type the meter number"
+  typed 01234567897
+  wait_for "Found"
+  keys Escape
+  wait_for "0  Log out"
+  # amount step: Esc back to the meter (kept), Esc back to the menu
+  keys 1
+  wait_for "Type the meter number"
+  typed 01234567897; keys Enter
+  wait_for "Type the amount paid"
+  typed 20.00
+  keys Escape
+  wait_for "Type the meter number"
+  grep -q "\[01234567897" <<<"$SCREEN" || die "the meter number was lost"
+  # confirm step: Esc back to the amount, the meter, the menu
+  keys Enter
+  wait_for "Type the amount paid"
+  keys Enter
+  wait_for "Enter or F10: sell and issue the token"
+  keys Escape
+  wait_for "Type the amount paid"
+  not_on_screen "TOKEN"
+  keys Escape
+  wait_for "Type the meter number"
+  keys Escape
+  wait_for "0  Log out"
+  kiosk_stop
+  [ "$(receipt_count)" -eq 0 ] || die "Esc before confirm stored a receipt"
+  expect_rc 0 uv audit list
+  expect_no_out " sale "
+  expect_rc 0 uv meter show 01234567897
+  expect_out "sales: +0"
+  # after confirm, Esc on the token screen starts a new sale; the sale stays,
+  # and so it does when the printer is not there
+  echo "printer = $T/no/such/dir/lp0" >>"$T/kiosk/univend.conf"
+  kiosk_start
+  login clerk1 1111
+  sell 01234567897 20.00
+  wait_for "Printer: printer .*no/such/dir/lp0: No such file"
+  keys Escape
+  wait_for "Type the meter number"
+  not_on_screen "TOKEN"
+  grep -Eq "Meter number +\[ +\]" <<<"$SCREEN" || die "the new sale is not empty"
+  kiosk_stop
+  [ "$(receipt_count)" -eq 1 ] || die "the confirmed sale is not stored"
+  expect_rc 0 uv receipt show 1
+  expect_out "^TOKEN +$TOKEN$"
+}
+
+test_kiosk_receipt_search_and_reprint() {
+  demo_kiosk
+  printf 'printer = %s\nprinter_format = text\n' "$T/printer.out" >>"$T/kiosk/univend.conf"
+  uv --clerk clerk1 sell --meter 01234567897 --amount 10.00 >/dev/null
+  uv --clerk super sell --meter 47160001237 --amount 30.00 >/dev/null
+  : >"$T/printer.out"
+  kiosk_start
+  login clerk1 1111
+  keys 2
+  wait_for "Receipts found: 2"
+  # by meter
+  keys Tab; typed 47160001237; keys Enter
+  wait_for "Receipts found: 1"
+  grep -Eq "^ +2 .* 47160001237 +super +30.00 ZAR" <<<"$SCREEN" || die "wrong row:
+$SCREEN"
+  # by clerk
+  keys Tab C-u Tab; typed clerk1; keys Enter
+  wait_for "^ +1 .* 01234567897 +clerk1 +10.00 ZAR"
+  not_on_screen "47160001237 +super"
+  # by date: today finds both, tomorrow none
+  keys Tab Tab C-u Tab; typed "$(date +%F)"; keys Enter
+  wait_for "Receipts found: 2"
+  keys Tab Tab Tab C-u; typed "$(date -d tomorrow +%F)"; keys Enter
+  wait_for "No receipt matches"
+  keys Tab Tab Tab C-u; keys Enter
+  wait_for "Receipts found: 2"
+  # show receipt 1 (the second row: newest first) and reprint it
+  keys Down Enter
+  wait_for "Receipt 1 "
+  grep -Eq "^ +TOKEN +[0-9]{4} " <<<"$SCREEN" || die "the receipt shows no token"
+  not_on_screen "REPRINT"
+  keys p
+  wait_for "Reprint receipt 1\? Enter: yes"
+  keys Enter
+  wait_for "\*\*\* REPRINT 1 \*\*\*"
+  wait_for "Reprinted and sent to the printer"
+  kiosk_stop
+  expect_rc 0 uv receipt show 1
+  expect_out "REPRINT 1"
+  expect_rc 0 uv audit list
+  expect_out "clerk1 +receipt.reprint +01234567897 +receipt 1 reprint 1"
+  grep -q "REPRINT 1" "$T/printer.out" || die "the reprint was not printed"
+}
+
+test_kiosk_shift_report_matches_sales() {
+  demo_kiosk
+  uv --clerk super sell --meter 47160001237 --amount 10.00 >/dev/null # not clerk1's
+  kiosk_start
+  login clerk1 1111
+  sell 01234567897 50.00
+  keys Enter
+  wait_for "Type the meter number"
+  typed 04123456784
+  wait_for "Found"
+  keys Enter
+  wait_for "Type the amount paid"
+  typed 25.00; keys Enter
+  wait_for "Enter or F10: sell"
+  keys F10 # F10 confirms too
+  wait_for "TOKEN  [0-9]{4}"
+  keys Enter
+  wait_for "Type the meter number"
+  keys Escape
+  wait_for "0  Log out"
+  keys 3
+  wait_for "Sales: 2   Total: 75.00 ZAR   VAT: 9.78 ZAR"
+  grep -q "Receipts 2 to 3" <<<"$SCREEN" || die "wrong receipt range"
+  grep -Eq "Paid +75.00 ZAR" <<<"$SCREEN" || die "the report text disagrees"
+  keys c
+  wait_for "Close your shift now\?"
+  keys Enter
+  wait_for "Shift closed \(closing 1\)"
+  wait_for "Sales: 0 "
+  kiosk_stop
+  expect_rc 0 uv report shift --clerk clerk1
+  expect_out "^Sales +0$"
+  expect_rc 0 uv report day
+  expect_out "^Sales +3$"
+  expect_out "^clerk1 +2 +75.00"
+  expect_rc 0 uv audit list
+  expect_out "clerk1 +shift.close +clerk1"
+}
+
+test_kiosk_idle_lock_then_unlock_or_take_over() {
+  demo_kiosk
+  kiosk_start UNIVEND_IDLE_LOCK_SECONDS=3
+  login clerk1 1111
+  keys 1
+  wait_for "Type the meter number"
+  typed 0123456
+  wait_for "LOCKED: no key was pressed" 15
+  not_on_screen "0123456|Meter number"
+  typed 0000; keys Enter
+  wait_for "wrong clerk id or PIN"
+  typed 1111; keys Enter
+  wait_for "\[0123456 +\]" # the same clerk is back where they were
+  grep -q "clerk1 (clerk)" <<<"$SCREEN" || die "not clerk1 after unlocking"
+  # locked again; another clerk takes over and the first is logged out
+  wait_for "LOCKED: no key was pressed" 15
+  keys Up C-u; typed super; keys Enter; typed 1234; keys Enter
+  wait_for "5  Supervisor"
+  grep -q "super (supervisor)" <<<"$SCREEN" || die "not super after the take-over"
+  kiosk_stop
+  expect_rc 0 uv audit list
+  expect_out "clerk1 +login.failed +clerk1 +wrong PIN"
+  expect_out "clerk1 +logout +clerk1"
+  expect_out "super +login +super"
+  [ "$(receipt_count)" -eq 0 ] || die "a receipt appeared"
+}
+
+test_kiosk_resize_redraws() {
+  demo_kiosk
+  kiosk_start
+  login clerk1 1111
+  [ "$(screen | wc -l)" -eq 24 ] || die "not 24 lines"
+  kt resize-window -t k -x 100 -y 30
+  # content centred in 100 columns, help on line 30, the clock at the right edge
+  wait_for "^                 1  Sell electricity"
+  [ "$(wc -l <<<"$SCREEN")" -eq 30 ] || die "not 30 lines after the resize"
+  sed -n 30p <<<"$SCREEN" | grep -q "^ Number or Up/Down" || die "help not on the last line:
+$SCREEN"
+  [ "$(head -n1 <<<"$SCREEN" | awk '{print length}')" -eq 99 ] || die "status line not 100 wide"
+  kt resize-window -t k -x 70 -y 20
+  wait_for "needs at least 80x24"
+  kt resize-window -t k -x 80 -y 24
+  wait_for "^       1  Sell electricity"
+  [ "$(wc -l <<<"$SCREEN")" -eq 24 ] || die "not 24 lines after the resize"
+  sed -n 24p <<<"$SCREEN" | grep -q "^ Number or Up/Down" || die "help not on the last line"
+  [ "$(head -n1 <<<"$SCREEN" | awk '{print length}')" -eq 79 ] || die "status line not 80 wide"
+  [ "$(awk 'length > 80' <<<"$SCREEN" | wc -l)" -eq 0 ] || die "a line is past column 80"
+  not_on_screen "needs at least"
+  keys 1 # still working
+  wait_for "Type the meter number"
+  kiosk_stop
+}
+
+test_kiosk_ignores_ctrl_c_z_backslash() {
+  demo_kiosk
+  kiosk_start
+  login clerk1 1111
+  keys C-c C-z 'C-\' C-s C-q
+  kill -INT "$KT_PID"
+  kill -QUIT "$KT_PID"
+  kill -TSTP "$KT_PID"
+  keys 1 # responsive (Ctrl-S froze nothing)
+  wait_for "Type the meter number"
+  alive || die "the kiosk died"
+  [ "$(cut -d' ' -f3 "/proc/$KT_PID/stat")" != T ] || die "the kiosk was stopped"
+  kiosk_stop
+  expect_rc 0 uv audit verify
+  expect_rc 0 uv audit list
+  expect_out "clerk1 +logout +clerk1"
+}
+
+test_kiosk_supervisor_screens() {
+  demo_kiosk
+  kiosk_start
+  login super 1234
+  keys 5
+  wait_for "7  Export"
+  keys 1
+  wait_for "Thandi Nkosi"
+  keys a
+  wait_for "New customer"
+  typed C004; keys Tab; typed "李伟"; keys Tab; typed "1 Dam Rd"; keys Tab; typed 0821234567
+  keys Enter
+  wait_for "C004 +李伟 +1 Dam Rd"
+  keys Escape
+  wait_for "7  Export"
+  keys 6
+  wait_for "not offered by any driver"
+  keys Enter
+  wait_for "7  Export"
+  keys 7
+  wait_for "Export arrives with the export feature"
+  keys Enter
+  wait_for "7  Export"
+  keys 4
+  wait_for "STS-EA09 +sts +1.0.0 +sts.so +ready"
+  keys Escape
+  wait_for "7  Export"
+  keys Escape
+  wait_for "0  Log out"
+  kiosk_stop
+  expect_rc 0 uv customer list
+  expect_out "C004 +李伟"
+  expect_rc 0 uv audit list
+  expect_out "super +customer.add +C004"
+}
+
+test_kiosk_chinese_ui() {
+  demo_kiosk
+  echo "language = zh" >>"$T/kiosk/univend.conf"
+  kiosk_launch
+  wait_for "按回车键登录"
+  keys Enter
+  wait_for "店员登录"
+  typed clerk1; keys Enter; typed 1111; keys Enter
+  wait_for "1  售电"
+  grep -q "clerk1 (店员)" <<<"$SCREEN" || die "no Chinese role on the status line"
+  kiosk_stop
+}
+
+test_kiosk_fatal_error_shows_message_and_exits() {
+  mkdir -p "$T/empty"
+  kiosk_launch -- --home "$T/empty"
+  wait_for "The kiosk cannot continue"
+  keys Enter
+  wait_dead
+  [ "$KT_STATUS" != 0 ] || die "a fatal error exited 0"
+}
+
+test_kiosk_asks_for_the_passphrase_when_none_is_configured() {
+  demo_kiosk
+  local pass
+  pass=$(cat "$T/kiosk/passphrase")
+  sed -i 's/^passphrase_file.*//' "$T/kiosk/univend.conf"
+  kiosk_launch -u UNIVEND_PASSPHRASE
+  wait_for "Enter the kiosk passphrase"
+  typed not-the-passphrase; keys Enter
+  wait_for "wrong key store passphrase"
+  not_on_screen "not-the-passphrase"
+  typed "$pass"; keys Enter
+  wait_for "Key store +unlocked"
+  login clerk1 1111
+  sell 01234567897 10.00 # the vending key is usable
+  kiosk_stop
+  [ "$(receipt_count)" -eq 1 ] || die "the sale was not stored"
+}

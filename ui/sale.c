@@ -1,0 +1,420 @@
+/*
+ * sale.c — meter number -> amount -> confirm -> token.
+ *
+ * Nothing is stored before the clerk confirms: the meter step calls only
+ * meter_hint() and vend_lookup(), the amount step vend_quote(); vend_sell()
+ * runs on Enter/F10 at the confirm step. Esc goes back one step. Once the
+ * sale is committed the token screen stays until Enter or Esc, which both
+ * start a new sale (the receipt is stored and can be reprinted).
+ */
+#include "kiosk.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "i18n.h"
+#include "masterdata.h"
+#include "print.h"
+#include "receipt.h"
+#include "vend.h"
+
+enum step { S_METER, S_AMOUNT, S_CONFIRM, S_TOKEN };
+
+struct sale {
+    enum step step;
+    struct ui_field meter, amount;
+    char amount_label[64];
+    enum meter_hint hint;
+    struct rec_meter m;
+    char looked_up[256]; /* the number vend_lookup last ran for */
+    int lookup_ok;
+    char lookup_err[600];
+    struct uv_quote q;
+    struct rec_receipt r;
+    char print_msg[600];
+    int print_kind;
+};
+
+/* ---- large digits ---------------------------------------------------------
+ * A 3x5 pixel font. With UTF-8 it is drawn with half blocks in 3 rows per
+ * digit; otherwise with '#' in 5 rows. */
+static const char *const font[10][5] = {
+    {"###", "#.#", "#.#", "#.#", "###"}, {".#.", "##.", ".#.", ".#.", "###"},
+    {"###", "..#", "###", "#..", "###"}, {"###", "..#", "###", "..#", "###"},
+    {"#.#", "#.#", "###", "..#", "..#"}, {"###", "#..", "###", "..#", "###"},
+    {"###", "#..", "###", "#.#", "###"}, {"###", "..#", "..#", "..#", "..#"},
+    {"###", "#.#", "###", "#.#", "###"}, {"###", "#.#", "###", "..#", "###"},
+};
+
+static int big_rows(const struct kiosk *k)
+{
+    return k->utf8 ? 3 : 5;
+}
+
+/* One digit's text row r (0..big_rows-1) into out (UTF-8). */
+static void big_digit_row(const struct kiosk *k, int d, int r, char *out, size_t cap)
+{
+    size_t o = 0;
+    out[0] = '\0';
+    if (d < 0 || d > 9)
+        return;
+    for (int col = 0; col < 3; col++) {
+        const char *px;
+        if (!k->utf8) {
+            px = font[d][r][col] == '#' ? "#" : " ";
+        } else {
+            int top = font[d][2 * r][col] == '#';
+            int bot = 2 * r + 1 < 5 && font[d][2 * r + 1][col] == '#';
+            px = top && bot ? "\xe2\x96\x88" : top ? "\xe2\x96\x80" : bot ? "\xe2\x96\x84" : " ";
+        }
+        size_t n = strlen(px);
+        if (o + n + 1 > cap)
+            break;
+        memcpy(out + o, px, n);
+        o += n;
+        out[o] = '\0';
+    }
+}
+
+/* Draw digits (a run of groups of 4) at content (y, x); returns rows used. */
+static int big_groups(const struct kiosk *k, int y, int x, const char *digits, size_t n)
+{
+    int rows = big_rows(k);
+    for (int r = 0; r < rows; r++) {
+        int cx = x;
+        for (size_t i = 0; i < n; i++) {
+            char cell[16];
+            big_digit_row(k, digits[i] - '0', r, cell, sizeof cell);
+            ui_put(y + r, cx, 3, A_BOLD, cell);
+            cx += (i % 4 == 3) ? 6 : 4; /* 1 column between digits, 3 between groups */
+        }
+    }
+    return rows;
+}
+
+/* The whole token: groups 1-3 on one band, 4-5 on the next. */
+static int big_token(const struct kiosk *k, int y, const char *token)
+{
+    char d[64];
+    size_t n = 0;
+    for (const char *p = token; *p && n < sizeof d - 1; p++)
+        if (*p >= '0' && *p <= '9')
+            d[n++] = *p;
+    d[n] = '\0';
+    if (n == 0)
+        return 0;
+    size_t first = n > 12 ? 12 : n;
+    int w1 = (int)(first / 4) * 18 - 3 + (int)(first % 4) * 4;
+    int x = (ui_width() - w1) / 2;
+    if (x < 0)
+        x = 0;
+    int used = big_groups(k, y, x, d, first) + 1;
+    if (n > first) {
+        size_t rest = n - first;
+        int w2 = (int)(rest / 4) * 18 - 3 + (int)(rest % 4) * 4;
+        int x2 = (ui_width() - w2) / 2;
+        used += big_groups(k, y + used, x2 < 0 ? 0 : x2, d + first, rest);
+    }
+    return used;
+}
+
+/* ---- drawing ---------------------------------------------------------------- */
+
+static void put_pair(int y, int x, int lw, const char *label, const char *value, int w)
+{
+    ui_put(y, x, lw, A_BOLD, label);
+    ui_put(y, x + lw, w - lw, A_NORMAL, value);
+}
+
+static void hint_text(struct kiosk *k, struct sale *s, char *buf, size_t cap, attr_t *a)
+{
+    char n[24];
+    *a = A_NORMAL;
+    switch (s->hint) {
+    case MH_EMPTY:
+        snprintf(buf, cap, "%s", tr(M_SALE_HINT_EMPTY));
+        break;
+    case MH_TYPING:
+        snprintf(n, sizeof n, "%zu", strlen(s->meter.buf));
+        trf(buf, cap, M_SALE_HINT_TYPING, n, NULL, NULL);
+        break;
+    case MH_BAD_CHECK:
+        snprintf(buf, cap, "%s", tr(M_SALE_HINT_BADCHECK));
+        *a = A_BOLD | A_REVERSE;
+        break;
+    case MH_UNKNOWN:
+        snprintf(buf, cap, "%s", tr(M_SALE_HINT_UNKNOWN));
+        *a = A_BOLD;
+        break;
+    case MH_FOUND:
+        if (s->lookup_ok) {
+            snprintf(buf, cap, "%s", tr(M_SALE_HINT_FOUND));
+            *a = has_colors() ? (COLOR_PAIR(3) | A_BOLD) : A_BOLD;
+        } else {
+            snprintf(buf, cap, "%s", tr(M_SALE_HINT_REFUSED));
+            *a = A_BOLD | A_REVERSE;
+        }
+        break;
+    }
+    (void)k;
+}
+
+static void draw_entry(struct kiosk *k, struct sale *s)
+{
+    static const enum msg help[] = {[S_METER] = M_HELP_SALE_METER,
+                                    [S_AMOUNT] = M_HELP_SALE_AMOUNT,
+                                    [S_CONFIRM] = M_HELP_SALE_CONFIRM};
+    ui_frame(k, tr(s->step == S_CONFIRM ? M_SALE_CONFIRM_TITLE : M_SALE_TITLE),
+             tr(help[s->step]));
+    char buf[600], a[64], b[64], c[160];
+    int y = ui_top(), lw = 16, W = ui_width() - 4;
+    int cx = ui_field_draw(y, 2, lw - 1, &s->meter, s->step == S_METER);
+    if (s->step == S_METER)
+        ui_cursor(y, cx);
+    attr_t ha;
+    hint_text(k, s, buf, sizeof buf, &ha);
+    ui_put(y, 2 + lw + s->meter.width + 3, W - lw - s->meter.width - 3, ha, buf);
+    y += 2;
+    if (s->hint == MH_FOUND && s->lookup_ok) {
+        const struct uv_quote *q = &s->q;
+        snprintf(buf, sizeof buf, "%s (%s)%s%s", q->customer.name, q->customer.id,
+                 q->customer.address[0] ? ", " : "", q->customer.address);
+        put_pair(y++, 2, lw, tr(M_SALE_CUSTOMER), buf, W);
+        put_pair(y++, 2, lw, tr(M_SALE_TYPE), q->meter.type_code, W);
+        snprintf(buf, sizeof buf, "%s %s (%s)", q->driver.driver, q->driver.version,
+                 q->driver.file);
+        put_pair(y++, 2, lw, tr(M_SALE_DRIVER), buf, W);
+        price_format(q->tariff.price_milli, k->ctx->cfg.currency_decimals, a, sizeof a);
+        ui_percent(q->tariff.vat_bp, b, sizeof b);
+        trf(c, sizeof c, M_SALE_PER_KWH, a, k->ctx->cfg.currency, NULL);
+        snprintf(buf, sizeof buf, "%s %s, %s, %s %s", q->tariff.id, q->tariff.name, c,
+                 tr(M_SALE_VAT), b);
+        put_pair(y++, 2, lw, tr(M_SALE_TARIFF), buf, W);
+        if (q->verify_summary[0])
+            put_pair(y, 2, lw, tr(M_SALE_CHECK), q->verify_summary, W);
+        y++;
+    } else if (s->hint == MH_FOUND) {
+        ui_wrap(y, ui_x0() + 2, W, 3, A_BOLD, s->lookup_err);
+        y += 5;
+    } else {
+        y += 5;
+    }
+    y++;
+    if (s->step >= S_AMOUNT) {
+        int ax = ui_field_draw(y, 2, lw - 1, &s->amount, s->step == S_AMOUNT);
+        if (s->step == S_AMOUNT)
+            ui_cursor(y, ax);
+        money_format(k->ctx->cfg.min_sale, k->ctx->cfg.currency_decimals, a, sizeof a);
+        money_format(k->ctx->cfg.max_sale, k->ctx->cfg.currency_decimals, b, sizeof b);
+        trf(buf, sizeof buf, M_SALE_RANGE, a, b, k->ctx->cfg.currency);
+        ui_put(y, 2 + lw + s->amount.width + 3, W - lw - s->amount.width - 3, A_NORMAL, buf);
+        y += 2;
+    }
+    if (s->step == S_CONFIRM) {
+        const struct flat_sale *fs = &s->q.sale;
+        ui_energy(fs->energy_wh, a, sizeof a);
+        put_pair(y++, 4, lw, tr(M_SALE_ENERGY), a, W);
+        ui_money(k, fs->net, a, sizeof a);
+        put_pair(y++, 4, lw, tr(M_SALE_NET), a, W);
+        ui_percent(s->q.tariff.vat_bp, b, sizeof b);
+        snprintf(c, sizeof c, "%s %s", tr(M_SALE_VAT), b);
+        ui_money(k, fs->vat, a, sizeof a);
+        put_pair(y++, 4, lw, c, a, W);
+        ui_money(k, fs->gross, a, sizeof a);
+        ui_put(y, 4, lw, A_BOLD, tr(M_SALE_TOTAL));
+        ui_put(y++, 4 + lw, W - lw, A_BOLD | A_UNDERLINE, a);
+        y++;
+        ui_put(y, 4, W, A_BOLD | A_REVERSE, tr(M_SALE_CONFIRM_ASK));
+    }
+}
+
+static void draw_token(struct kiosk *k, struct sale *s)
+{
+    const struct rec_receipt *r = &s->r;
+    char buf[600], a[64], b[64];
+    ui_frame(k, tr(M_TOKEN_TITLE), tr(M_HELP_TOKEN));
+    int y = ui_top(), W = ui_width() - 4;
+    trf(buf, sizeof buf, M_TOKEN_FOR, r->meter, s->q.customer.name, NULL);
+    ui_put(y, 2, W, A_BOLD, buf);
+    y += 2;
+    if (r->n_tokens == 0) {
+        ui_put(y, 2, W, A_BOLD | A_REVERSE, tr(M_TOKEN_CARD_WRITTEN));
+        y += 2;
+    } else {
+        y += big_token(k, y, r->tokens[0]) + 1;
+        for (uint32_t i = 0; i < r->n_tokens && i < REC_TOKENS; i++) {
+            char g[REC_TOKEN_MAX * 2];
+            token_group(r->tokens[i], g, sizeof g);
+            if (r->n_tokens > 1) {
+                char nn[16];
+                snprintf(nn, sizeof nn, "%u/%u", i + 1, r->n_tokens);
+                snprintf(buf, sizeof buf, "%s %s  %s", tr(M_TOKEN_LABEL), nn, g);
+            } else {
+                snprintf(buf, sizeof buf, "%s  %s", tr(M_TOKEN_LABEL), g);
+            }
+            char line[700];
+            snprintf(line, sizeof line, "  %s  ", buf);
+            int w = ui_textwidth(line);
+            ui_put(y++, (ui_width() - w) / 2, w, A_BOLD | A_REVERSE, line);
+        }
+    }
+    y++;
+    int lw = 12, col2 = 40;
+    snprintf(a, sizeof a, "%llu", (unsigned long long)r->number);
+    put_pair(y, 4, lw, tr(M_TOKEN_RECEIPT), a, 36);
+    ui_time(r->time, b, sizeof b);
+    put_pair(y++, col2, lw, tr(M_TOKEN_TIME), b, 36);
+    ui_energy(r->energy_wh, a, sizeof a);
+    put_pair(y, 4, lw, tr(M_SALE_ENERGY), a, 36);
+    ui_money(k, r->gross, b, sizeof b);
+    put_pair(y++, col2, lw, tr(M_TOKEN_PAID), b, 36);
+    ui_money(k, r->net, a, sizeof a);
+    put_pair(y, 4, lw, tr(M_SALE_NET), a, 36);
+    char vl[160];
+    ui_percent(r->vat_bp, b, sizeof b);
+    snprintf(vl, sizeof vl, "%s %s", tr(M_SALE_VAT), b);
+    ui_money(k, r->vat, b, sizeof b);
+    put_pair(y++, col2, lw, vl, b, 36);
+    put_pair(y, 4, lw, tr(M_TOKEN_CLERK), r->clerk, 36);
+    if (r->token_id[0] && y <= ui_bottom())
+        put_pair(y, col2, lw, tr(M_TOKEN_TID), r->token_id, 36);
+    if (!k->msg[0] && s->print_msg[0])
+        ui_msg(k, s->print_kind, s->print_msg);
+}
+
+/* ---- steps ------------------------------------------------------------------- */
+
+static void sale_reset(struct kiosk *k, struct sale *s)
+{
+    memset(s, 0, sizeof *s);
+    ui_field_init(&s->meter, tr(M_SALE_METER), 20, UF_DIGITS, NULL);
+    s->meter.width = 20;
+    snprintf(s->amount_label, sizeof s->amount_label, "%s (%s)", tr(M_SALE_AMOUNT),
+             k->ctx->cfg.currency);
+    ui_field_init(&s->amount, s->amount_label, 16, UF_AMOUNT, NULL);
+    s->amount.width = 14;
+    s->step = S_METER;
+    s->hint = MH_EMPTY;
+}
+
+static void meter_changed(struct kiosk *k, struct sale *s)
+{
+    s->hint = meter_hint(k->ctx, s->meter.buf, &s->m);
+    if (s->hint != MH_FOUND || strcmp(s->looked_up, s->meter.buf) == 0)
+        return;
+    /* a meter of this kiosk: match its driver and verify it, once */
+    snprintf(s->looked_up, sizeof s->looked_up, "%s", s->meter.buf);
+    memset(&s->q, 0, sizeof s->q);
+    uv_status st = vend_lookup(k->ctx, s->meter.buf, &s->q);
+    ui_check_fatal(k, st);
+    s->lookup_ok = st == UVS_OK;
+    snprintf(s->lookup_err, sizeof s->lookup_err, "%s", st == UVS_OK ? "" : k->ctx->err.message);
+}
+
+static void do_print(struct kiosk *k, struct sale *s)
+{
+    if (!k->ctx->cfg.printer[0]) {
+        snprintf(s->print_msg, sizeof s->print_msg, "%s", tr(M_PRINT_NONE));
+        s->print_kind = MSG_INFO;
+        return;
+    }
+    uv_status st = print_receipt(k->ctx, &s->r);
+    ui_check_fatal(k, st);
+    if (st == UVS_OK) {
+        snprintf(s->print_msg, sizeof s->print_msg, "%s", tr(M_PRINT_OK));
+        s->print_kind = MSG_OK;
+    } else {
+        trf(s->print_msg, sizeof s->print_msg, M_PRINT_FAILED, k->ctx->err.message, NULL, NULL);
+        s->print_kind = MSG_ERR;
+    }
+}
+
+static void confirm(struct kiosk *k, struct sale *s)
+{
+    ui_mark(k, "confirm");
+    ui_msg(k, MSG_INFO, tr(M_SALE_SELLING));
+    ui_refresh(k);
+    memset(&s->r, 0, sizeof s->r);
+    uv_status st = vend_sell(k->ctx, s->meter.buf, s->amount.buf, &s->r);
+    ui_check_fatal(k, st);
+    if (st != UVS_OK) {
+        ui_msg_err(k);
+        return;
+    }
+    k->msg[0] = '\0';
+    s->step = S_TOKEN;
+    s->print_msg[0] = '\0';
+    draw_token(k, s);
+    ui_refresh(k);
+    ui_mark(k, "token");
+    do_print(k, s);
+    ui_msg(k, s->print_kind, s->print_msg);
+}
+
+void screen_sale(struct kiosk *k)
+{
+    struct sale *s = calloc(1, sizeof *s);
+    if (s == NULL) {
+        k->exit_status = UVS_NOMEM;
+        ui_fatal(k, tr(M_NOMEM));
+    }
+    sale_reset(k, s);
+    for (;;) {
+        if (s->step == S_TOKEN)
+            draw_token(k, s);
+        else
+            draw_entry(k, s);
+        ui_refresh(k);
+        int c = ui_key(k);
+        if (c == K_UNWIND)
+            break;
+        if (c == K_REDRAW)
+            continue;
+        if (s->step == S_TOKEN) {
+            if (c == K_ENTER || c == K_ESC)
+                sale_reset(k, s); /* the receipt is stored; a new sale */
+            continue;
+        }
+        if (s->step == S_METER) {
+            if (c == K_ESC)
+                break;
+            if (c == K_ENTER) {
+                if (s->hint == MH_FOUND && s->lookup_ok)
+                    s->step = S_AMOUNT;
+                else if (s->hint == MH_FOUND)
+                    ui_msg(k, MSG_ERR, s->lookup_err);
+                else if (s->hint == MH_BAD_CHECK)
+                    ui_msg(k, MSG_ERR, tr(M_SALE_HINT_BADCHECK));
+                else if (s->hint == MH_UNKNOWN)
+                    ui_msg(k, MSG_ERR, tr(M_SALE_HINT_UNKNOWN));
+                else
+                    ui_msg(k, MSG_ERR, tr(M_SALE_NEED_METER));
+            } else if (ui_field_key(&s->meter, c)) {
+                meter_changed(k, s);
+            }
+        } else if (s->step == S_AMOUNT) {
+            if (c == K_ESC) {
+                s->step = S_METER;
+            } else if (c == K_ENTER) {
+                if (!s->amount.buf[0]) {
+                    ui_msg(k, MSG_ERR, tr(M_SALE_NEED_AMOUNT));
+                    continue;
+                }
+                uv_status st = vend_quote(k->ctx, s->meter.buf, s->amount.buf, &s->q);
+                ui_check_fatal(k, st);
+                if (st == UVS_OK)
+                    s->step = S_CONFIRM;
+                else
+                    ui_msg_err(k);
+            } else {
+                ui_field_key(&s->amount, c);
+            }
+        } else if (s->step == S_CONFIRM) {
+            if (c == K_ESC)
+                s->step = S_AMOUNT;
+            else if (c == K_ENTER || c == K_FN(KEY_F(10)))
+                confirm(k, s);
+        }
+    }
+    free(s);
+}
