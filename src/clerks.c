@@ -13,7 +13,8 @@
 
 const char *clerk_role_name(uint32_t role)
 {
-    return role == UV_ROLE_SUPERVISOR ? "supervisor" : role == UV_ROLE_CLERK ? "clerk" : "none";
+    return role == UV_ROLE_SUPERVISOR ? "supervisor" : role == UV_ROLE_CLERK ? "clerk"
+                                                     : role == 0 ? "command line" : "nobody";
 }
 
 uint32_t clerk_role_parse(const char *s)
@@ -125,6 +126,8 @@ uv_status clerk_add(struct uv_ctx *ctx, const char *id, const char *name, uint32
                     const char *pin)
 {
     struct rec_clerk c;
+    if (clerk_require_supervisor(ctx, "add clerks") != UVS_OK)
+        return ctx->err.status;
     memset(&c, 0, sizeof c);
     if (!md_id_valid(id))
         return uv_fail(&ctx->err, UVS_INPUT, "clerk id '%s' is invalid (1-31 of A-Z a-z 0-9 . _ -)",
@@ -156,6 +159,8 @@ uv_status clerk_add(struct uv_ctx *ctx, const char *id, const char *name, uint32
 uv_status clerk_set_pin(struct uv_ctx *ctx, const char *id, const char *pin)
 {
     struct rec_clerk c;
+    if (clerk_require_supervisor(ctx, "set PINs") != UVS_OK)
+        return ctx->err.status;
     if (!clerk_pin_valid(pin))
         return uv_fail(&ctx->err, UVS_INPUT, "a PIN is 4 to 12 digits");
     uv_status st = clerk_get(ctx, id, &c);
@@ -173,6 +178,8 @@ uv_status clerk_set_pin(struct uv_ctx *ctx, const char *id, const char *pin)
 uv_status clerk_set_disabled(struct uv_ctx *ctx, const char *id, int disabled)
 {
     struct rec_clerk c;
+    if (clerk_require_supervisor(ctx, "disable or enable clerks") != UVS_OK)
+        return ctx->err.status;
     uv_status st = clerk_get(ctx, id, &c);
     if (st != UVS_OK)
         return st;
@@ -282,7 +289,7 @@ uv_status clerk_login(struct uv_ctx *ctx, const char *id, const char *pin, struc
     ctx->role = c.role;
     st = put_clerk(ctx, &c, 0, "login", clerk_role_name(c.role));
     if (st != UVS_OK) {
-        ctx->role = 0;
+        ctx->role = UV_ROLE_NOBODY;
         return st;
     }
     if (out)
@@ -290,9 +297,28 @@ uv_status clerk_login(struct uv_ctx *ctx, const char *id, const char *pin, struc
     return UVS_OK;
 }
 
+void clerk_logout_id(struct uv_ctx *ctx, const char *id)
+{
+    char self[sizeof ctx->actor];
+    snprintf(self, sizeof self, "%s", ctx->actor);
+    snprintf(ctx->actor, sizeof ctx->actor, "%s", id);
+    audit_append(ctx, NULL, "logout", id, "%s", "taken over");
+    snprintf(ctx->actor, sizeof ctx->actor, "%s", self);
+}
+
+uv_status clerk_require_supervisor(struct uv_ctx *ctx, const char *action)
+{
+    if (ctx->role == 0 || ctx->role == UV_ROLE_SUPERVISOR)
+        return UVS_OK;
+    audit_append(ctx, NULL, "denied", action, "%s",
+                 ctx->role == UV_ROLE_CLERK ? "clerk role" : "nobody logged in");
+    return uv_fail(&ctx->err, UVS_REFUSED, "only a supervisor may %s", action);
+}
+
 void clerk_logout(struct uv_ctx *ctx)
 {
-    if (ctx->role != 0)
+    if (ctx->role == UV_ROLE_CLERK || ctx->role == UV_ROLE_SUPERVISOR) {
         audit_append(ctx, NULL, "logout", ctx->actor, "%s", "");
-    ctx->role = 0;
+        ctx->role = UV_ROLE_NOBODY;
+    }
 }

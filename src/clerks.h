@@ -14,7 +14,10 @@
 
 #include "univend.h"
 
-enum uv_role { UV_ROLE_CLERK = 1, UV_ROLE_SUPERVISOR = 2 };
+/* ctx->role: 0 is the command line; a kiosk starts at UV_ROLE_NOBODY and
+   returns to it at every logout, so a kiosk with nobody logged in can do
+   nothing a clerk could not. */
+enum uv_role { UV_ROLE_CLERK = 1, UV_ROLE_SUPERVISOR = 2, UV_ROLE_NOBODY = 3 };
 
 const char *clerk_role_name(uint32_t role);
 /* "clerk" / "supervisor" -> role; 0 if neither. */
@@ -37,5 +40,14 @@ uv_status clerk_list(struct uv_ctx *ctx, FILE *out);
 uv_status clerk_login(struct uv_ctx *ctx, const char *id, const char *pin, struct rec_clerk *c);
 /* Forget the logged-in clerk (audited). */
 void clerk_logout(struct uv_ctx *ctx);
+/* Log out clerk id (audited as that clerk), e.g. when another clerk takes
+   over a locked kiosk; the context's own clerk is unchanged. */
+void clerk_logout_id(struct uv_ctx *ctx, const char *id);
+
+/* Supervisor actions: allowed to a kiosk session (ctx->role set by a login)
+   only when the clerk is a supervisor; the command line (role 0) is
+   governed by who may run it and read the kiosk's files. UVS_REFUSED
+   naming the action otherwise (and audited). */
+uv_status clerk_require_supervisor(struct uv_ctx *ctx, const char *action);
 
 #endif

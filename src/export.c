@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "clerks.h"
 #include "digest.h"
 #include "ed25519.h"
 #include "exportfile.h"
@@ -266,7 +267,9 @@ static const char *target_dir(struct uv_ctx *ctx, const char *dir)
     return ctx->cfg.export_dir[0] ? ctx->cfg.export_dir : NULL;
 }
 
-uv_status export_run(struct uv_ctx *ctx, const char *dir_arg, struct rec_export *out)
+/* The export itself; export_run checks who asks, a periodic export is the
+   kiosk's own doing. */
+static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct rec_export *out)
 {
     const char *dir = target_dir(ctx, dir_arg);
     if (dir == NULL)
@@ -347,9 +350,18 @@ fail:
     return st;
 }
 
+uv_status export_run(struct uv_ctx *ctx, const char *dir_arg, struct rec_export *out)
+{
+    if (clerk_require_supervisor(ctx, "write export files") != UVS_OK)
+        return ctx->err.status;
+    return export_write(ctx, dir_arg, out);
+}
+
 uv_status export_rewrite(struct uv_ctx *ctx, uint64_t first, uint64_t last, const char *dir_arg,
                          FILE *out)
 {
+    if (clerk_require_supervisor(ctx, "rewrite export files") != UVS_OK)
+        return ctx->err.status;
     const char *dir = target_dir(ctx, dir_arg);
     if (dir == NULL)
         return uv_fail(&ctx->err, UVS_INPUT, "no export directory (give one, or set export_dir)");
@@ -461,7 +473,7 @@ uv_status export_if_due(struct uv_ctx *ctx, struct rec_export *out, int *written
     *written = 0;
     if (!export_due(ctx))
         return UVS_OK;
-    uv_status st = export_run(ctx, NULL, out);
+    uv_status st = export_write(ctx, NULL, out);
     if (st == UVS_OK)
         *written = 1;
     return st;

@@ -5,10 +5,13 @@
 #include <time.h>
 
 #include "audit.h"
+#include "clerks.h"
 #include "services.h"
 
 uv_status keys_add(struct uv_ctx *ctx, const char *ref, const uint8_t *key, size_t len)
 {
+    if (clerk_require_supervisor(ctx, "add keys") != UVS_OK)
+        return ctx->err.status;
     DB_TXN *txn;
     uv_status st = services_unlock_keys(ctx);
     if (st == UVS_OK)

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "clerks.h"
 #include "money.h"
 #include "services.h"
 #include "typeindex.h"
@@ -57,6 +58,8 @@ static uv_status insert(struct uv_ctx *ctx, enum uv_dbid db, const char *key,
 
 uv_status customer_add(struct uv_ctx *ctx, const struct rec_customer *c0)
 {
+    if (clerk_require_supervisor(ctx, "add customers") != UVS_OK)
+        return ctx->err.status;
     struct rec_customer c = *c0;
     if (!md_id_valid(c.id))
         return uv_fail(&ctx->err, UVS_INPUT, "customer id '%s' is invalid (1-31 of A-Z a-z 0-9 . _ -)", c.id);
@@ -95,6 +98,8 @@ uv_status customer_list(struct uv_ctx *ctx, FILE *out)
 uv_status tariff_add(struct uv_ctx *ctx, const char *id, const char *name, const char *price,
                      const char *vat)
 {
+    if (clerk_require_supervisor(ctx, "add tariffs") != UVS_OK)
+        return ctx->err.status;
     struct rec_tariff t;
     memset(&t, 0, sizeof t);
     if (!md_id_valid(id))
@@ -174,6 +179,8 @@ uv_status driver_fail(struct uv_ctx *ctx, struct uv_loaded *d, int rc, uv_status
 
 uv_status meter_add(struct uv_ctx *ctx, struct rec_meter *m, FILE *out)
 {
+    if (clerk_require_supervisor(ctx, "add meters") != UVS_OK)
+        return ctx->err.status;
     struct rec_customer c;
     struct rec_tariff t;
     struct rec_typeidx e;
@@ -321,6 +328,8 @@ static uv_status replace(struct uv_ctx *ctx, enum uv_dbid db, const char *key,
 
 uv_status customer_update(struct uv_ctx *ctx, const struct rec_customer *c)
 {
+    if (clerk_require_supervisor(ctx, "change customers") != UVS_OK)
+        return ctx->err.status;
     struct rec_customer old;
     uv_status st = customer_get(ctx, NULL, c->id, &old);
     if (st != UVS_OK)
@@ -335,6 +344,8 @@ uv_status customer_update(struct uv_ctx *ctx, const struct rec_customer *c)
 uv_status meter_update(struct uv_ctx *ctx, const char *number, const char *customer,
                        const char *tariff)
 {
+    if (clerk_require_supervisor(ctx, "change meters") != UVS_OK)
+        return ctx->err.status;
     struct rec_meter m;
     struct rec_customer c;
     struct rec_tariff t;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "clerks.h"
 #include "money.h"
 
 #define META_DAY "close.day"
@@ -121,6 +122,10 @@ uv_status report_day(struct uv_ctx *ctx, struct uv_report *r)
 
 uv_status report_close(struct uv_ctx *ctx, const struct uv_report *r, uint64_t *closing)
 {
+    if ((r->kind == CLOSING_DAY || strcmp(r->clerk, ctx->actor) != 0) &&
+        clerk_require_supervisor(ctx, r->kind == CLOSING_DAY ? "close the day"
+                                                             : "close another clerk's shift") != UVS_OK)
+        return ctx->err.status;
     DB_TXN *txn;
     char name[64];
     uint64_t now_after;

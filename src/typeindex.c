@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "clerks.h"
 #include "digest.h"
 #include "services.h"
 
@@ -46,6 +47,8 @@ static int info_has_code(const struct uv_driver_info *info, const char *code)
 uv_status typeindex_register(struct uv_ctx *ctx, const char *file_arg, const char *codes,
                              FILE *out)
 {
+    if (clerk_require_supervisor(ctx, "register drivers") != UVS_OK)
+        return ctx->err.status;
     char path[4096], file[128];
     struct uv_probe pr;
     uv_status st = loader_resolve(ctx->cfg.driver_dir, file_arg, path, sizeof path, file,
@@ -135,6 +138,8 @@ static int count_meters(const void *k, size_t kl, const void *v, size_t vl, void
 
 uv_status typeindex_remove(struct uv_ctx *ctx, const char *code, FILE *out)
 {
+    if (clerk_require_supervisor(ctx, "remove drivers") != UVS_OK)
+        return ctx->err.status;
     DB_TXN *txn;
     struct rec_typeidx e;
     struct meter_use mu = {code, 0};

@@ -214,15 +214,7 @@ void screen_logout(struct kiosk *k)
    that clerk's name), then the newcomer is the actor. */
 static void take_over(struct kiosk *k, const struct rec_clerk *newc)
 {
-    struct uv_ctx *ctx = k->ctx;
-    char new_actor[sizeof ctx->actor];
-    uint32_t new_role = ctx->role;
-    snprintf(new_actor, sizeof new_actor, "%s", ctx->actor);
-    snprintf(ctx->actor, sizeof ctx->actor, "%s", k->clerk.id);
-    ctx->role = k->clerk.role;
-    clerk_logout(ctx);
-    snprintf(ctx->actor, sizeof ctx->actor, "%s", new_actor);
-    ctx->role = new_role;
+    clerk_logout_id(k->ctx, k->clerk.id);
     logged_in(k, newc);
 }
 

@@ -148,6 +148,7 @@ int main(int argc, char **argv)
         k.timing = fopen(tf, "ae");
     ui_mark(&k, "start");
     uv_ctx_init(&ctx, home && *home ? home : "/var/lib/univend", "kiosk");
+    ctx.role = UV_ROLE_NOBODY; /* a kiosk session: rights come only from a login */
     const char *cs = nl_langinfo(CODESET);
     k.utf8 = cs && (strcmp(cs, "UTF-8") == 0 || strcmp(cs, "utf8") == 0);
 

@@ -256,6 +256,10 @@ M(M_SUP_ENG_NONE, "Engineering tokens: not offered by any driver. None of the re
 M(M_SUP_ENG_SOME, "Engineering tokens are offered by the drivers of: {1}. Issuing them from the "
                   "kiosk arrives with the engineering-token feature.",
   "以下类型的驱动提供工程电码：{1}。在终端上发行工程电码将在工程电码功能中提供。")
-M(M_SUP_EXPORT_LATER, "Export arrives with the export feature: the file format is not defined "
-                      "yet. Nothing was written.",
-  "导出功能将在后续版本提供：文件格式尚未确定。未写入任何内容。")
+M(M_SUP_EXPORT_DONE, "Wrote {1} to {2} (receipts {3}). Take the medium to head office.",
+  "已将 {1} 写入 {2}（票据 {3}）。请将介质送交总部。")
+M(M_SUP_EXPORT_NODIR, "No export directory is set: add export_dir = /media/usb (the mount point "
+                      "of the USB stick) to univend.conf.",
+  "未设置导出目录：请在 univend.conf 中加入 export_dir = /media/usb（U 盘挂载点）。")
+M(M_EXPORT_WRITTEN, "Periodic export {1} written.", "已写入定期导出文件 {1}。")
+M(M_EXPORT_FAILED, "Periodic export not written: {1}", "定期导出未写入：{1}")

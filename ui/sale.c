@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "export.h"
 #include "i18n.h"
 #include "masterdata.h"
 #include "print.h"
@@ -349,6 +350,17 @@ static void confirm(struct kiosk *k, struct sale *s)
     ui_mark(k, "token");
     do_print(k, s);
     ui_msg(k, s->print_kind, s->print_msg);
+    /* a periodic export, when one is due: the kiosk's own doing */
+    struct rec_export e;
+    int written = 0;
+    char line[700];
+    if (export_if_due(k->ctx, &e, &written) != UVS_OK) {
+        trf(line, sizeof line, M_EXPORT_FAILED, k->ctx->err.message, NULL, NULL);
+        ui_msg(k, MSG_ERR, line);
+    } else if (written) {
+        trf(line, sizeof line, M_EXPORT_WRITTEN, e.name, NULL, NULL);
+        ui_msg(k, MSG_OK, line);
+    }
 }
 
 void screen_sale(struct kiosk *k)

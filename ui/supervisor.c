@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "clerks.h"
+#include "export.h"
 #include "i18n.h"
 #include "masterdata.h"
 #include "money.h"
@@ -594,7 +595,22 @@ static void engineering(struct kiosk *k)
 
 static void export_data(struct kiosk *k)
 {
-    ui_notice(k, tr(M_SUP_EXPORT), tr(M_SUP_EXPORT_LATER));
+    struct rec_export e;
+    char text[1024], range[64];
+    if (k->ctx->cfg.export_dir[0] == '\0') {
+        ui_notice(k, tr(M_SUP_EXPORT), tr(M_SUP_EXPORT_NODIR));
+        return;
+    }
+    uv_status st = export_run(k->ctx, NULL, &e);
+    ui_check_fatal(k, st);
+    if (st != UVS_OK) {
+        ui_notice(k, tr(M_SUP_EXPORT), k->ctx->err.message);
+        return;
+    }
+    snprintf(range, sizeof range, "%llu-%llu", (unsigned long long)e.receipt_first,
+             (unsigned long long)e.receipt_last);
+    trf(text, sizeof text, M_SUP_EXPORT_DONE, e.name, k->ctx->cfg.export_dir, range);
+    ui_notice(k, tr(M_SUP_EXPORT), text);
 }
 
 /* ---- the menu ----------------------------------------------------------------- */

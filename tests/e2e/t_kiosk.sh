@@ -458,6 +458,8 @@ test_kiosk_ignores_ctrl_c_z_backslash() {
 
 test_kiosk_supervisor_screens() {
   demo_kiosk
+  mkdir -p "$T/usb"
+  echo "export_dir = $T/usb" >>"$T/kiosk/univend.conf"
   kiosk_start
   login super 1234
   keys 5
@@ -476,7 +478,7 @@ test_kiosk_supervisor_screens() {
   keys Enter
   wait_for "7  Export"
   keys 7
-  wait_for "Export arrives with the export feature"
+  wait_for "Wrote univend-DEMO-1-00000001.uvx to"
   keys Enter
   wait_for "7  Export"
   keys 4
@@ -490,6 +492,8 @@ test_kiosk_supervisor_screens() {
   expect_out "C004 +李伟"
   expect_rc 0 uv audit list
   expect_out "super +customer.add +C004"
+  expect_out "super +export +univend-DEMO-1-00000001.uvx"
+  [ -f "$T/usb/univend-DEMO-1-00000001.uvx" ] || die "the export file was not written"
 }
 
 test_kiosk_chinese_ui() {

@@ -4,6 +4,9 @@
 #include <time.h>
 
 #include "clerks.h"
+#include "masterdata.h"
+#include "report.h"
+#include "typeindex.h"
 #include "testutil.h"
 
 static unsigned audit_actions(struct uv_ctx *ctx, const char *action)
@@ -45,7 +48,9 @@ START_TEST(login_right_pin_sets_actor_and_role)
     ck_assert_uint_eq(c.failed, 0);
     ck_assert_uint_eq(audit_actions(ctx, "login"), 1);
     clerk_logout(ctx);
-    ck_assert_uint_eq(ctx->role, 0);
+    ck_assert_uint_eq(ctx->role, UV_ROLE_NOBODY);
+    /* nobody logged in: no supervisor action */
+    ck_assert_int_eq(clerk_set_disabled(ctx, "ann", 1), UVS_REFUSED);
     ck_assert_uint_eq(audit_actions(ctx, "logout"), 1);
     tu_kiosk_free(ctx);
 }
@@ -90,7 +95,7 @@ START_TEST(wrong_pins_lock_the_clerk)
     /* locked: even the right PIN is refused */
     ck_assert_int_eq(clerk_login(ctx, "ann", "2468", NULL), UVS_REFUSED);
     ck_assert_ptr_nonnull(strstr(ctx->err.message, "locked for 15 more minutes"));
-    ck_assert_uint_eq(ctx->role, 0);
+    ck_assert_uint_eq(ctx->role, 0); /* failed logins leave the role alone */
     ck_assert_uint_eq(audit_actions(ctx, "login.locked"), 1);
     ck_assert_uint_ge(audit_actions(ctx, "login.failed"), 5);
     /* the lock runs out: simulate by moving locked_until into the past */
@@ -117,6 +122,7 @@ START_TEST(supervisor_resets_pin_and_unlocks)
     ck_assert_int_eq(clerk_set_pin(ctx, "ann", "97531"), UVS_OK);
     ck_assert_int_eq(clerk_login(ctx, "ann", "2468", NULL), UVS_REFUSED);
     ck_assert_int_eq(clerk_login(ctx, "ann", "97531", NULL), UVS_OK);
+    ctx->role = 0; /* back at the command line */
     ck_assert_int_eq(clerk_set_disabled(ctx, "ann", 1), UVS_OK);
     ck_assert_int_eq(clerk_login(ctx, "ann", "97531", NULL), UVS_REFUSED);
     ck_assert_ptr_nonnull(strstr(ctx->err.message, "disabled"));
@@ -143,6 +149,35 @@ START_TEST(bad_clerk_input_refused)
 }
 END_TEST
 
+START_TEST(roles_are_enforced_by_the_core)
+{
+    struct uv_ctx *ctx = kiosk_with_clerk();
+    ck_assert(clerk_add(ctx, "sue", "Sue Supervisor", UV_ROLE_SUPERVISOR, "1357") == UVS_OK);
+    ck_assert_int_eq(clerk_login(ctx, "ann", "2468", NULL), UVS_OK);
+    struct rec_customer c = {.id = "C9", .name = "Nine"};
+    ck_assert_int_eq(customer_add(ctx, &c), UVS_REFUSED);
+    ck_assert_ptr_nonnull(strstr(ctx->err.message, "only a supervisor may add customers"));
+    ck_assert_int_eq(tariff_add(ctx, "T9", "Nine", "1.00", "0"), UVS_REFUSED);
+    ck_assert_int_eq(clerk_add(ctx, "eve", "Eve", UV_ROLE_SUPERVISOR, "1234"), UVS_REFUSED);
+    ck_assert_int_eq(clerk_set_pin(ctx, "sue", "9999"), UVS_REFUSED);
+    ck_assert_int_eq(typeindex_register(ctx, "sts.so", NULL, NULL), UVS_REFUSED);
+    struct uv_report r;
+    ck_assert(report_day(ctx, &r) == UVS_OK);
+    ck_assert_int_eq(report_close(ctx, &r, NULL), UVS_REFUSED);
+    ck_assert(report_shift(ctx, "sue", &r) == UVS_OK);
+    ck_assert_int_eq(report_close(ctx, &r, NULL), UVS_REFUSED); /* another clerk's shift */
+    ck_assert(report_shift(ctx, "ann", &r) == UVS_OK);
+    ck_assert_int_eq(report_close(ctx, &r, NULL), UVS_OK); /* her own */
+    ck_assert_uint_ge(audit_actions(ctx, "denied"), 5);
+    clerk_logout(ctx);
+    ck_assert_int_eq(clerk_login(ctx, "sue", "1357", NULL), UVS_OK);
+    ck_assert_int_eq(customer_add(ctx, &c), UVS_OK);
+    ck_assert(report_day(ctx, &r) == UVS_OK);
+    ck_assert_int_eq(report_close(ctx, &r, NULL), UVS_OK);
+    tu_kiosk_free(ctx);
+}
+END_TEST
+
 Suite *clerks_suite(void)
 {
     Suite *s = suite_create("clerks");
@@ -153,6 +188,7 @@ Suite *clerks_suite(void)
     tcase_add_test(tc, wrong_pins_lock_the_clerk);
     tcase_add_test(tc, supervisor_resets_pin_and_unlocks);
     tcase_add_test(tc, bad_clerk_input_refused);
+    tcase_add_test(tc, roles_are_enforced_by_the_core);
     suite_add_tcase(s, tc);
     return s;
 }
