@@ -104,7 +104,14 @@ uv_status store_open_sized(struct uv_store *s, const char *dir, int create, unsi
     s->env->set_errcall(s->env, env_errcall);
     s->env->set_lk_detect(s->env, DB_LOCK_DEFAULT);
     s->env->set_cachesize(s->env, cache_mb / 1024, (cache_mb % 1024) * 1024 * 1024, 1);
-    s->env->set_lg_bsize(s->env, 256 * 1024);
+    /* locks are per page: a transaction over a large import or export needs
+       many; scale the table with the cache (8 MiB: 20,000; 1 GiB: 200,000) */
+    u_int32_t locks = cache_mb * 200 < 20000 ? 20000 : cache_mb * 200 > 200000 ? 200000 : cache_mb * 200;
+    s->env->set_lk_max_locks(s->env, locks);
+    s->env->set_lk_max_objects(s->env, locks);
+    /* the log buffer holds a whole transaction of a bulk import (1/32 of the
+       cache: 256 KiB for a kiosk's 8 MiB, 32 MiB at head office's 1 GiB) */
+    s->env->set_lg_bsize(s->env, cache_mb * 32 * 1024 < 256 * 1024 ? 256 * 1024 : cache_mb * 32 * 1024);
     s->env->set_lg_max(s->env, 4 * 1024 * 1024);
     u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOG | DB_INIT_LOCK | DB_INIT_MPOOL |
                       DB_RECOVER;

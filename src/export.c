@@ -316,7 +316,10 @@ static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct re
         e.closing_last = c_z;
     }
     exportfile_name(ctx->cfg.kiosk_id, e.sequence, e.name, sizeof e.name);
-    if ((st = export_build(ctx, txn, &e, &buf, &len)) != UVS_OK)
+    /* receipts, audit records and closings up to the counters read above never
+       change, and this process owns the environment: read them without
+       holding a lock on every page */
+    if ((st = export_build(ctx, NULL, &e, &buf, &len)) != UVS_OK)
         goto fail;
     digest_sha256(buf, len, e.file_hash);
     /* the file first: if we die after this, the export is simply not

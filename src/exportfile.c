@@ -1,6 +1,7 @@
 /* exportfile.c — export file writer and strict parser. */
 #include "exportfile.h"
 
+#include <gcrypt.h>
 #include <string.h>
 
 #include "digest.h"
@@ -540,6 +541,33 @@ uv_status exportfile_peek(const char *buf, size_t len, struct export_parsed *p,
         return uv_fail(err, UVS_INPUT, "the file ends without its signature (truncated)");
     p->body_len = i;
     return UVS_OK;
+}
+
+uv_status exportfile_verify_hash(const char *buf, size_t len, const struct export_parsed *p,
+                                 const uint8_t pub[32], uint8_t file_hash[32],
+                                 struct uv_error *err)
+{
+    gcry_md_hd_t body, whole;
+    uint8_t msg[17 + 32];
+    if (p->body_len > len || gcry_md_open(&body, GCRY_MD_SHA256, 0) != 0)
+        return uv_fail(err, UVS_FAILED, "cannot start SHA-256");
+    gcry_md_write(body, buf, p->body_len);
+    if (gcry_md_copy(&whole, body) != 0) {
+        gcry_md_close(body);
+        return uv_fail(err, UVS_FAILED, "cannot copy SHA-256 state");
+    }
+    gcry_md_write(whole, buf + p->body_len, len - p->body_len);
+    memcpy(msg, EXPORT_SIG_CONTEXT, 17);
+    memcpy(msg + 17, gcry_md_read(body, GCRY_MD_SHA256), 32);
+    memcpy(file_hash, gcry_md_read(whole, GCRY_MD_SHA256), 32);
+    gcry_md_close(body);
+    gcry_md_close(whole);
+    uv_status st = ed25519_verify(pub, msg, sizeof msg, p->sig, err);
+    if (st == UVS_REFUSED)
+        return uv_fail(err, UVS_REFUSED,
+                       "the signature does not verify under the kiosk's registered key "
+                       "(forged, altered, or signed by another key)");
+    return st;
 }
 
 uv_status exportfile_verify(const char *buf, const struct export_parsed *p,

@@ -63,6 +63,11 @@ uv_status exportfile_peek(const char *buf, size_t len, struct export_parsed *p,
 /* Check the signature of a parsed file under pub. UVS_REFUSED if bad. */
 uv_status exportfile_verify(const char *buf, const struct export_parsed *p,
                             const uint8_t pub[32], struct uv_error *err);
+/* The same, also giving the SHA-256 of the whole file (buf, len) from the
+   same pass over the data. */
+uv_status exportfile_verify_hash(const char *buf, size_t len, const struct export_parsed *p,
+                                 const uint8_t pub[32], uint8_t file_hash[32],
+                                 struct uv_error *err);
 
 /* "univend-<kiosk>-<seq:08>.uvx" */
 void exportfile_name(const char *kiosk, uint64_t seq, char *out, size_t cap);

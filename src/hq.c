@@ -167,9 +167,8 @@ static enum outcome import_one(struct uv_ctx *ctx, const char *path, char *buf, 
         uv_fail(&ctx->err, UVS_REFUSED, "kiosk %s is not registered here", h->kiosk);
         return REFUSED;
     }
-    if (st != UVS_OK || exportfile_verify(buf, &p, k.public_key, &ctx->err) != UVS_OK)
+    if (st != UVS_OK || exportfile_verify_hash(buf, len, &p, k.public_key, hash, &ctx->err) != UVS_OK)
         return REFUSED;
-    digest_sha256(buf, len, hash);
 
     DB_TXN *txn;
     if (store_begin_nosync(&ctx->store, &txn, &ctx->err) != UVS_OK)
