@@ -33,7 +33,9 @@ CORE_SRC := $(filter-out src/main.c,$(wildcard src/*.c)) $(wildcard db/*.c)
 CORE_OBJ := $(CORE_SRC:%.c=$(BUILD)/obj/%.o)
 STS_SRC  := drivers/sts/sts_token.c drivers/sts/sts_crypt.c
 STS_LIB_OBJ := $(STS_SRC:%.c=$(BUILD)/pic/%.o)
-DRIVERS  := $(BUILD)/drivers/sts.so
+OPAYGO_SRC := $(filter-out drivers/openpaygo/openpaygo_driver.c,$(wildcard drivers/openpaygo/*.c))
+OPAYGO_LIB_OBJ := $(OPAYGO_SRC:%.c=$(BUILD)/pic/%.o)
+DRIVERS  := $(BUILD)/drivers/sts.so $(if $(wildcard drivers/openpaygo/openpaygo_driver.c),$(BUILD)/drivers/openpaygo.so)
 TEST_DRIVER_SRC := $(wildcard tests/drivers/*.c)
 TEST_DRIVERS := $(TEST_DRIVER_SRC:tests/drivers/%.c=$(BUILD)/test-drivers/%.so)
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -53,7 +55,7 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Isrc -Idrivers/sts -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Isrc -Idrivers/sts -Idrivers/openpaygo -MMD -MP -c $< -o $@
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -78,12 +80,16 @@ $(BUILD)/drivers/sts.so: $(BUILD)/pic/drivers/sts/sts_driver.o $(STS_LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now $^ $(LDLIBS) -o $@
 
+$(BUILD)/drivers/openpaygo.so: $(BUILD)/pic/drivers/openpaygo/openpaygo_driver.o $(OPAYGO_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now $^ $(LDLIBS) -o $@
+
 # Deliberately broken drivers for the loader's refusal tests.
 $(BUILD)/test-drivers/%.so: $(BUILD)/pic/tests/drivers/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared $^ -o $@
 
-$(BUILD)/unit-tests: $(UNIT_OBJ) $(STS_LIB_OBJ) $(BUILD)/libunivend.a
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(STS_LIB_OBJ) $(OPAYGO_LIB_OBJ) $(BUILD)/libunivend.a
 	$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/bench: $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(STS_LIB_OBJ) $(BUILD)/libunivend.a

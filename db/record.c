@@ -179,6 +179,27 @@ static const struct rec_field hq_file_fields[] = {
 };
 LAYOUT(rec_hq_file_layout, struct rec_hq_file, hq_file_fields);
 
+static const struct rec_field mgmt_fields[] = {
+    F(1, RF_U64, struct rec_mgmt, number),
+    F(2, RF_I64, struct rec_mgmt, time),
+    F(3, RF_STR, struct rec_mgmt, kiosk),
+    F(4, RF_STR, struct rec_mgmt, clerk),
+    F(5, RF_STR, struct rec_mgmt, meter),
+    F(6, RF_STR, struct rec_mgmt, type_code),
+    F(7, RF_STR, struct rec_mgmt, driver),
+    F(8, RF_U32, struct rec_mgmt, op),
+    F(9, RF_U64, struct rec_mgmt, arg),
+    F(10, RF_STR, struct rec_mgmt, params),
+    F(11, RF_STR, struct rec_mgmt, reason),
+    F(12, RF_STR, struct rec_mgmt, token_id),
+    F(13, RF_STR, struct rec_mgmt, tokens[0]),
+    F(14, RF_STR, struct rec_mgmt, tokens[1]),
+    F(15, RF_STR, struct rec_mgmt, tokens[2]),
+    F(16, RF_STR, struct rec_mgmt, tokens[3]),
+    F(17, RF_U32, struct rec_mgmt, n_tokens),
+};
+LAYOUT(rec_mgmt_layout, struct rec_mgmt, mgmt_fields);
+
 static void put_le(uint8_t *p, uint64_t v, size_t n)
 {
     for (size_t i = 0; i < n; i++)

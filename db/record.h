@@ -165,6 +165,24 @@ struct rec_hq_file {
     uint64_t energy_wh;
 };
 
+/* An engineering / management action on a meter (who, why, the tokens). */
+struct rec_mgmt {
+    uint64_t number;
+    int64_t time;
+    char kiosk[REC_ID_MAX];
+    char clerk[REC_ID_MAX];
+    char meter[REC_ID_MAX];
+    char type_code[16];
+    char driver[32];
+    uint32_t op;            /* uv_mgmt_op */
+    uint64_t arg;
+    char params[REC_PARAMS_MAX]; /* "name=value\n" as requested */
+    char reason[128];
+    char token_id[32];
+    char tokens[REC_TOKENS][REC_TOKEN_MAX];
+    uint32_t n_tokens;
+};
+
 /* A wrapped (encrypted) key. */
 struct rec_key {
     char ref[64];
@@ -195,7 +213,8 @@ struct rec_layout {
 
 extern const struct rec_layout rec_meter_layout, rec_customer_layout, rec_tariff_layout,
     rec_typeidx_layout, rec_receipt_layout, rec_audit_layout, rec_key_layout, rec_clerk_layout,
-    rec_closing_layout, rec_export_layout, rec_hq_kiosk_layout, rec_hq_file_layout;
+    rec_closing_layout, rec_export_layout, rec_hq_kiosk_layout, rec_hq_file_layout,
+    rec_mgmt_layout;
 
 /* Encode rec into buf (capacity cap); returns the length, or 0 if it does not fit. */
 size_t rec_encode(const struct rec_layout *l, const void *rec, uint8_t *buf, size_t cap);

@@ -32,6 +32,7 @@ enum uv_dbid {
     UV_DB_CLERKS,    /* clerk id -> struct rec_clerk                    */
     UV_DB_CLOSINGS,  /* closing number (u64 BE) -> struct rec_closing   */
     UV_DB_EXPORTS,   /* export sequence (u64 BE) -> struct rec_export   */
+    UV_DB_MGMT,      /* number (u64 BE) -> struct rec_mgmt              */
     /* head office */
     UV_DB_HQ_KIOSKS,   /* kiosk id -> struct rec_hq_kiosk                */
     UV_DB_HQ_FILES,    /* kiosk NUL seq (u64 BE) -> struct rec_hq_file   */

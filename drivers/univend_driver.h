@@ -1,5 +1,5 @@
 /*
- * univend_driver.h — the univend meter security driver interface, ABI 1.0.
+ * univend_driver.h — the univend meter security driver interface, ABI 1.1.
  *
  * A driver is a shared object that exports exactly one symbol:
  *
@@ -55,7 +55,7 @@ extern "C" {
 #endif
 
 #define UV_ABI_MAJOR 1u
-#define UV_ABI_MINOR 0u
+#define UV_ABI_MINOR 1u /* 1.1: management ops 6-8 */
 
 /* The single exported symbol, by name and by prototype. */
 #define UV_DRIVER_ENTRY_NAME "univend_driver_entry"
@@ -199,8 +199,18 @@ typedef enum uv_mgmt_op {
     UV_MGMT_CLEAR_TAMPER = 3,
     UV_MGMT_SET_TARIFF_RATE = 4,  /* arg: rate in driver units      */
     UV_MGMT_KEY_CHANGE = 5,       /* params name the new key data   */
+    /* 1.1 */
+    UV_MGMT_SET_CREDIT = 6,       /* arg: credit in the unit of params "kind" (default Wh) */
+    UV_MGMT_DISABLE = 7,          /* stop the device until new credit */
+    UV_MGMT_UNLOCK = 8,           /* unlock the device for good       */
     UV_MGMT_VENDOR_BASE = 0x10000
 } uv_mgmt_op;
+
+/* For UV_MGMT_KEY_CHANGE the request params carry the new values, each
+   named "new_" + the meter parameter it replaces (STS: new_sgc, new_ti,
+   new_krn, new_kt, new_bdt, new_key). When the driver returns UV_OK the
+   host stores them as the meter's parameters, in the same transaction as
+   the record of the tokens. */
 
 struct uv_mgmt_request {
     uint32_t struct_size;

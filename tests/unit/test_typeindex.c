@@ -36,11 +36,49 @@
 
 /* ---- fixtures -------------------------------------------------------- */
 
+/* Kiosks a test has open, so the teardown can close what a failed assertion
+   left open: with CK_FORK=no a context with its drivers still loaded would
+   otherwise outlive its test. */
+static struct uv_ctx *g_live[4];
+
+static struct uv_ctx *track(struct uv_ctx *ctx)
+{
+    for (size_t i = 0; i < sizeof g_live / sizeof g_live[0]; i++) {
+        if (g_live[i] == NULL) {
+            g_live[i] = ctx;
+            return ctx;
+        }
+    }
+    ck_abort_msg("too many kiosks open in one test");
+    return NULL;
+}
+
+/* Close a kiosk and remove its directory (and its private drivers). */
+static void done(struct uv_ctx *ctx)
+{
+    for (size_t i = 0; i < sizeof g_live / sizeof g_live[0]; i++)
+        if (g_live[i] == ctx)
+            g_live[i] = NULL;
+    tu_kiosk_free(ctx);
+}
+
+static void kiosk_setup(void)
+{
+    memset(g_live, 0, sizeof g_live);
+}
+
+static void kiosk_teardown(void)
+{
+    for (size_t i = 0; i < sizeof g_live / sizeof g_live[0]; i++)
+        if (g_live[i])
+            done(g_live[i]);
+}
+
 /* A fresh kiosk whose driver directory is an empty private directory
    (KIOSK_PARENT/drivers, removed by tu_kiosk_free). */
 static struct uv_ctx *kiosk(void)
 {
-    struct uv_ctx *ctx = tu_kiosk_new();
+    struct uv_ctx *ctx = track(tu_kiosk_new());
     char dir[sizeof ctx->cfg.driver_dir];
     snprintf(dir, sizeof dir, "%s", ctx->home);
     char *slash = strrchr(dir, '/');
@@ -267,7 +305,7 @@ START_TEST(test_register_and_list)
         if (round == 0)
             tu_kiosk_reopen(ctx);
     }
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -280,7 +318,7 @@ START_TEST(test_list_empty)
     assert_has(text, "TYPE CODE");
     ck_assert_ptr_null(strchr(strchr(text, '\n') + 1, '\n')); /* the header only */
     cap_free(&out);
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -314,7 +352,7 @@ START_TEST(test_register_subset)
     ck_assert_uint_eq(n_entries(ctx), 2);
     ck_assert_int_eq(get_entry(ctx, "TST-A1", &e), UVS_OK);
     ck_assert_str_eq(e.file, "good_a.so");
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -358,7 +396,7 @@ START_TEST(test_register_duplicate)
     ck_assert_int_eq(typeindex_register(ctx, "good_a_copy.so", NULL, NULL), UVS_EXISTS);
     ck_assert_int_eq(get_entry(ctx, "TST-A2", &e), UVS_OK);
     ck_assert_str_eq(e.file, "good_a.so");
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -400,7 +438,7 @@ START_TEST(test_reregister)
     uv_status st = typeindex_match(ctx, "TST-A1", &drv, &e);
     ck_assert_msg(st == UVS_OK, "match after re-registering: %s", ctx->err.message);
     ck_assert_mem_eq(drv->sha256, h2, 32);
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -430,7 +468,7 @@ START_TEST(test_register_bad_drivers)
     static const struct {
         const char *file, *reason;
     } cases[] = {
-        {"wrong_abi.so", "wrong ABI version: driver is 2.0"},
+        {"wrong_abi.so", "wrong ABI version: driver is 2."},
         {"bad_magic.so", "descriptor magic is wrong"},
         {"no_entry.so", "missing symbol univend_driver_entry"},
         {"null_desc.so", "returned no descriptor"},
@@ -452,7 +490,7 @@ START_TEST(test_register_bad_drivers)
         ck_assert_msg(strncmp(ctx->err.message, cases[i].file, strlen(cases[i].file)) == 0,
                       "the refusal names the file: %s", ctx->err.message);
     }
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -488,7 +526,7 @@ START_TEST(test_register_not_drivers)
     /* a file that is not there */
     expect_register_refused(ctx, "nonesuch.so", UVS_NOTFOUND, "nonesuch.so");
     expect_register_refused(ctx, "", UVS_USAGE, "no driver file given");
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -499,7 +537,7 @@ START_TEST(test_register_hang)
     time_t t0 = time(NULL);
     expect_register_refused(ctx, "hang_on_load.so", UVS_DRIVER, "driver hung while loading");
     ck_assert_int_le(time(NULL) - t0, UV_PROBE_TIMEOUT_MS / 1000 + 5);
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -523,7 +561,7 @@ START_TEST(test_register_outside)
     struct rec_typeidx e;
     ck_assert_int_eq(get_entry(ctx, "TST-A1", &e), UVS_OK);
     ck_assert_str_eq(e.file, "good_a.so");
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -537,7 +575,7 @@ START_TEST(test_register_garbage_result)
     struct rec_typeidx e;
     ck_assert_int_eq(get_entry(ctx, "TST-G1", &e), UVS_OK);
     ck_assert_str_eq(e.driver, "garbage-result");
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -593,7 +631,7 @@ START_TEST(test_match_cached)
     ck_assert_uint_eq(ctx->n_loaded, 1);
     /* a successful match is not a refusal: nothing audited */
     ck_assert_uint_eq(n_audit(ctx, NULL, NULL, NULL), audits);
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -616,7 +654,7 @@ START_TEST(test_match_two_drivers)
     ck_assert_str_eq(b->info.name, "good-b");
     ck_assert_ptr_ne(a->desc, b->desc);
     ck_assert_uint_eq(ctx->n_loaded, 2);
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -642,7 +680,7 @@ START_TEST(test_register_after_match)
     ck_assert_str_eq(e.driver, "good-b");
     ck_assert_int_eq(get_entry(ctx, "TST-A1", &e), UVS_OK);
     ck_assert_str_eq(e.file, "good_a.so");
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -656,7 +694,7 @@ START_TEST(test_match_unregistered)
     assert_has(ctx->err.message, "no driver is registered for meter type TST-NONE");
     ck_assert_ptr_null(drv);
     ck_assert_uint_eq(ctx->n_loaded, 0);
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -713,7 +751,7 @@ START_TEST(test_match_tampered)
     assert_lacks(text, "TST-A1");
     cap_free(&out);
     assert_has(ctx->err.message, "1 of 1");
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -727,7 +765,7 @@ START_TEST(test_match_replaced)
     tu_kiosk_reopen(ctx);
     expect_match_refused(ctx, "TST-A1", "changed since it was registered");
     expect_verify_refused(ctx, "TST-A1", "REFUSED  TST-A1", "changed since it was registered");
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -742,7 +780,7 @@ START_TEST(test_match_missing_file)
     tu_kiosk_reopen(ctx);
     expect_match_refused(ctx, "TST-A1", "driver file good_a.so for type TST-A1 is missing");
     expect_verify_refused(ctx, NULL, "REFUSED  TST-A1          good_a.so: ", "is missing");
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -773,7 +811,7 @@ START_TEST(test_verify_probes)
     ck_assert_int_eq(typeindex_verify(ctx, "TST-NONE", cap_open(&out)), UVS_NOTFOUND);
     cap_free(&out);
     assert_has(ctx->err.message, "type code TST-NONE is not registered");
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -813,14 +851,14 @@ START_TEST(test_remove)
     register_ok(ctx, "dup_a.so", NULL);
     ck_assert_int_eq(get_entry(ctx, "TST-A1", &e), UVS_OK);
     ck_assert_str_eq(e.file, "dup_a.so");
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
 START_TEST(test_remove_in_use)
 {
     /* the STS fixture: driver sts.so registered, meter 01234567897 (STS-EA07) */
-    struct uv_ctx *ctx = tu_kiosk_with_sts();
+    struct uv_ctx *ctx = track(tu_kiosk_with_sts());
     struct rec_typeidx e;
     uv_status st = typeindex_remove(ctx, "STS-EA07", NULL);
     ck_assert_int_eq(st, UVS_REFUSED);
@@ -832,7 +870,7 @@ START_TEST(test_remove_in_use)
     st = typeindex_remove(ctx, "STS-EA09", NULL);
     ck_assert_msg(st == UVS_OK, "remove STS-EA09: %s", ctx->err.message);
     ck_assert_int_eq(get_entry(ctx, "STS-EA09", &e), UVS_NOTFOUND);
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -912,7 +950,19 @@ START_TEST(test_scan)
     cap_free(&out);
     /* scanning registers nothing */
     ck_assert_uint_eq(n_entries(ctx), 0);
-    tu_kiosk_free(ctx);
+
+    /* once good_a is registered for TST-A1, it is good_a that keeps it */
+    register_ok(ctx, "good_a.so", NULL);
+    st = typeindex_scan(ctx, cap_open(&out));
+    text = cap_text(&out);
+    ck_assert_int_eq(st, UVS_REFUSED);
+    scan_line(text, "good_a.so", la, sizeof la);
+    scan_line(text, "dup_a.so", ld, sizeof ld);
+    ck_assert_str_eq(la, "LOADED   good_a.so              good-a 1.0.0 [token] codes TST-A1,TST-A2");
+    ck_assert_str_eq(ld, "REFUSED  dup_a.so               dup_a.so: type code TST-A1 is also "
+                         "claimed by good_a.so; refused as duplicate");
+    cap_free(&out);
+    done(ctx);
 }
 END_TEST
 
@@ -940,7 +990,54 @@ START_TEST(test_scan_clean)
     strcat(ctx->cfg.driver_dir, "/nonesuch");
     ck_assert_int_eq(typeindex_scan(ctx, cap_open(&out)), UVS_IO);
     cap_free(&out);
-    tu_kiosk_free(ctx);
+    done(ctx);
+}
+END_TEST
+
+/* ---- start-up status ------------------------------------------------ */
+
+START_TEST(test_status)
+{
+    struct uv_ctx *ctx = kiosk();
+    struct uv_driver_status ds[8];
+    size_t n = 99;
+    /* nothing registered */
+    ck_assert_int_eq(typeindex_status(ctx, ds, 8, &n), UVS_OK);
+    ck_assert_uint_eq(n, 0);
+
+    put(ctx, "good_a.so");
+    put(ctx, "good_b.so");
+    register_ok(ctx, "good_a.so", NULL);
+    register_ok(ctx, "good_b.so", NULL);
+    append_byte(ctx, "good_b.so");
+    memset(ds, 0xA5, sizeof ds);
+    uv_fail(&ctx->err, UVS_OK, "sentinel");
+    uv_status st = typeindex_status(ctx, ds, 8, &n);
+    ck_assert_msg(st == UVS_OK, "status: %s", ctx->err.message);
+    ck_assert_uint_eq(n, 3);
+    /* in type code order */
+    ck_assert_str_eq(ds[0].code, "TST-A1");
+    ck_assert_str_eq(ds[0].file, "good_a.so");
+    ck_assert_str_eq(ds[0].driver, "good-a");
+    ck_assert_str_eq(ds[0].version, "1.0.0");
+    ck_assert_int_eq(ds[0].ok, 1);
+    ck_assert_str_eq(ds[0].reason, "");
+    ck_assert_str_eq(ds[1].code, "TST-A2");
+    ck_assert_int_eq(ds[1].ok, 1);
+    ck_assert_str_eq(ds[2].code, "TST-B1");
+    ck_assert_str_eq(ds[2].driver, "good-b");
+    ck_assert_int_eq(ds[2].ok, 0);
+    assert_has(ds[2].reason, "changed since it was registered");
+    /* the reasons are in the entries; the error slot is left alone */
+    ck_assert_str_eq(ctx->err.message, "sentinel");
+
+    /* a short array: filled, not overrun */
+    memset(ds, 0xA5, sizeof ds);
+    ck_assert_int_eq(typeindex_status(ctx, ds, 2, &n), UVS_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_str_eq(ds[1].code, "TST-A2");
+    ck_assert_uint_eq((unsigned char)ds[2].code[0], 0xA5);
+    done(ctx);
 }
 END_TEST
 
@@ -967,7 +1064,7 @@ START_TEST(test_check_file)
     assert_has(text, "vendor:      univend tests\n");
     assert_has(text, "version:     1.0.0\n");
     assert_has(text, "description: test driver: amount in plain token digits\n");
-    assert_has(text, "abi:         1.0\n");
+    assert_has(text, "abi:         1.1\n");
     assert_has(text, "media:       token\n");
     assert_has(text, "operations:  credit verify decode\n");
     assert_has(text, "self test:   passed\n");
@@ -999,7 +1096,7 @@ START_TEST(test_check_file)
     assert_has(ctx->err.message, "not in the driver directory");
     ck_assert_int_eq(typeindex_check_file(ctx, "nonesuch.so", cap_open(&out)), UVS_NOTFOUND);
     cap_free(&out);
-    tu_kiosk_free(ctx);
+    done(ctx);
 }
 END_TEST
 
@@ -1016,12 +1113,14 @@ Suite *typeindex_suite(void)
     tcase_add_test(tc, test_register_not_drivers);
     tcase_add_test(tc, test_register_outside);
     tcase_add_test(tc, test_register_garbage_result);
+    tcase_add_checked_fixture(tc, kiosk_setup, kiosk_teardown);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
 
     /* the probe of a hanging driver waits out UV_PROBE_TIMEOUT_MS */
     tc = tcase_create("register_hang");
     tcase_add_test(tc, test_register_hang);
+    tcase_add_checked_fixture(tc, kiosk_setup, kiosk_teardown);
     tcase_set_timeout(tc, UV_PROBE_TIMEOUT_MS / 1000 + 60);
     suite_add_tcase(s, tc);
 
@@ -1034,6 +1133,7 @@ Suite *typeindex_suite(void)
     tcase_add_test(tc, test_match_replaced);
     tcase_add_test(tc, test_match_missing_file);
     tcase_add_test(tc, test_verify_probes);
+    tcase_add_checked_fixture(tc, kiosk_setup, kiosk_teardown);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
 
@@ -1042,7 +1142,9 @@ Suite *typeindex_suite(void)
     tcase_add_test(tc, test_remove_in_use);
     tcase_add_test(tc, test_scan);
     tcase_add_test(tc, test_scan_clean);
+    tcase_add_test(tc, test_status);
     tcase_add_test(tc, test_check_file);
+    tcase_add_checked_fixture(tc, kiosk_setup, kiosk_teardown);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
     return s;

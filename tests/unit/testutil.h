@@ -43,5 +43,8 @@ Suite *typeindex_suite(void);
 Suite *vend_suite(void);
 Suite *clerks_suite(void);
 Suite *report_suite(void);
+Suite *openpaygo_suite(void);
+Suite *mgmt_suite(void);
+Suite *tariff_suite(void);
 
 #endif
