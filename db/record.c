@@ -19,6 +19,10 @@ static const struct rec_field meter_fields[] = {
     F(8, RF_I64, struct rec_meter, last_sale_at),
     F(9, RF_U64, struct rec_meter, sales_count),
     F(10, RF_U64, struct rec_meter, last_receipt),
+    F(11, RF_U32, struct rec_meter, month),
+    F(12, RF_U64, struct rec_meter, month_bought_wh),
+    F(13, RF_I64, struct rec_meter, month_fixed_paid),
+    F(14, RF_U32, struct rec_meter, month_lifeline),
 };
 LAYOUT(rec_meter_layout, struct rec_meter, meter_fields);
 
@@ -28,6 +32,9 @@ static const struct rec_field customer_fields[] = {
     F(3, RF_STR, struct rec_customer, address),
     F(4, RF_STR, struct rec_customer, phone),
     F(5, RF_I64, struct rec_customer, created_at),
+    F(6, RF_I64, struct rec_customer, debt),
+    F(7, RF_U32, struct rec_customer, debt_recover_bp),
+    F(8, RF_I64, struct rec_customer, debt_recover_fixed),
 };
 LAYOUT(rec_customer_layout, struct rec_customer, customer_fields);
 
@@ -37,6 +44,24 @@ static const struct rec_field tariff_fields[] = {
     F(3, RF_I64, struct rec_tariff, price_milli),
     F(4, RF_U32, struct rec_tariff, vat_bp),
     F(5, RF_I64, struct rec_tariff, created_at),
+    F(6, RF_U32, struct rec_tariff, n_blocks),
+    F(7, RF_U64, struct rec_tariff, block_upto_wh[0]),
+    F(8, RF_U64, struct rec_tariff, block_upto_wh[1]),
+    F(9, RF_U64, struct rec_tariff, block_upto_wh[2]),
+    F(10, RF_U64, struct rec_tariff, block_upto_wh[3]),
+    F(11, RF_I64, struct rec_tariff, block_price_milli[0]),
+    F(12, RF_I64, struct rec_tariff, block_price_milli[1]),
+    F(13, RF_I64, struct rec_tariff, block_price_milli[2]),
+    F(14, RF_I64, struct rec_tariff, block_price_milli[3]),
+    F(15, RF_U32, struct rec_tariff, n_levies),
+    F(16, RF_STR, struct rec_tariff, levy_name[0]),
+    F(17, RF_STR, struct rec_tariff, levy_name[1]),
+    F(18, RF_STR, struct rec_tariff, levy_name[2]),
+    F(19, RF_U32, struct rec_tariff, levy_bp[0]),
+    F(20, RF_U32, struct rec_tariff, levy_bp[1]),
+    F(21, RF_U32, struct rec_tariff, levy_bp[2]),
+    F(22, RF_I64, struct rec_tariff, fixed_monthly),
+    F(23, RF_U64, struct rec_tariff, lifeline_wh),
 };
 LAYOUT(rec_tariff_layout, struct rec_tariff, tariff_fields);
 
@@ -81,6 +106,32 @@ static const struct rec_field receipt_fields[] = {
     F(26, RF_U32, struct rec_receipt, reprints),
     F(27, RF_BYTES, struct rec_receipt, prev_hash),
     F(28, RF_BYTES, struct rec_receipt, hash),
+    F(29, RF_I64, struct rec_receipt, tendered),
+    F(30, RF_I64, struct rec_receipt, change),
+    F(31, RF_I64, struct rec_receipt, debt_recovered),
+    F(32, RF_I64, struct rec_receipt, fixed_charge),
+    F(33, RF_I64, struct rec_receipt, energy_cost),
+    F(34, RF_I64, struct rec_receipt, levies),
+    F(35, RF_I64, struct rec_receipt, levy[0]),
+    F(36, RF_I64, struct rec_receipt, levy[1]),
+    F(37, RF_I64, struct rec_receipt, levy[2]),
+    F(38, RF_STR, struct rec_receipt, levy_name[0]),
+    F(39, RF_STR, struct rec_receipt, levy_name[1]),
+    F(40, RF_STR, struct rec_receipt, levy_name[2]),
+    F(41, RF_U32, struct rec_receipt, n_blocks),
+    F(42, RF_U64, struct rec_receipt, block_wh[0]),
+    F(43, RF_U64, struct rec_receipt, block_wh[1]),
+    F(44, RF_U64, struct rec_receipt, block_wh[2]),
+    F(45, RF_U64, struct rec_receipt, block_wh[3]),
+    F(46, RF_I64, struct rec_receipt, block_price_milli[0]),
+    F(47, RF_I64, struct rec_receipt, block_price_milli[1]),
+    F(48, RF_I64, struct rec_receipt, block_price_milli[2]),
+    F(49, RF_I64, struct rec_receipt, block_price_milli[3]),
+    F(50, RF_I64, struct rec_receipt, block_cost[0]),
+    F(51, RF_I64, struct rec_receipt, block_cost[1]),
+    F(52, RF_I64, struct rec_receipt, block_cost[2]),
+    F(53, RF_I64, struct rec_receipt, block_cost[3]),
+    F(54, RF_U64, struct rec_receipt, lifeline_wh),
 };
 LAYOUT(rec_receipt_layout, struct rec_receipt, receipt_fields);
 
@@ -238,6 +289,8 @@ size_t rec_encode(const struct rec_layout *l, const void *rec, uint8_t *buf, siz
         case RF_U64: {
             uint64_t v;
             memcpy(&v, src, 8);
+            if (v == 0)
+                continue; /* absent means zero: new fields keep old encodings */
             put_le(tmp, v, 8);
             src = tmp;
             n = 8;
@@ -246,19 +299,29 @@ size_t rec_encode(const struct rec_layout *l, const void *rec, uint8_t *buf, siz
         case RF_U32: {
             uint32_t v;
             memcpy(&v, src, 4);
+            if (v == 0)
+                continue;
             put_le(tmp, v, 4);
             src = tmp;
             n = 4;
             break;
         }
-        case RF_BYTES:
+        case RF_BYTES: {
+            size_t z = 0;
+            while (z < f->size && src[z] == 0)
+                z++;
+            if (z == f->size)
+                continue;
             n = f->size;
             break;
+        }
         case RF_BLOB: {
             uint32_t len;
             memcpy(&len, base + f->len_off, sizeof len);
             if (len > f->size)
                 return 0;
+            if (len == 0)
+                continue;
             n = len;
             break;
         }

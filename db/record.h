@@ -2,7 +2,10 @@
  * record.h — the records univend keeps in Berkeley DB, and their codec.
  *
  * Each record is stored as a version byte followed by tag-length-value
- * fields (tag: 1 byte, length: 2 bytes little endian, value). Decoding skips
+ * fields (tag: 1 byte, length: 2 bytes little endian, value). A field that is
+ * empty, zero or all zero bytes is left out (absent means zero), so the
+ * encoding is canonical and a field added later does not change the bytes,
+ * or the hash, of a record that does not use it. Decoding skips
  * tags it does not know, so a newer kiosk can add fields without a
  * migration, and refuses any field that overruns the buffer or its slot, so
  * a damaged record is reported, never read past. The field layout of each
@@ -34,6 +37,11 @@ struct rec_meter {
     int64_t last_sale_at;
     uint64_t sales_count;
     uint64_t last_receipt;
+    /* this month's purchases, for block tariffs, fixed charge and lifeline */
+    uint32_t month;          /* YYYYMM (UTC) the three below belong to */
+    uint64_t month_bought_wh;
+    int64_t month_fixed_paid;
+    uint32_t month_lifeline;
 };
 
 struct rec_customer {
@@ -42,14 +50,26 @@ struct rec_customer {
     char address[128];
     char phone[32];
     int64_t created_at;
+    int64_t debt;              /* owed, minor units                      */
+    uint32_t debt_recover_bp;  /* recovered from each purchase: a share... */
+    int64_t debt_recover_fixed;/* ...or a fixed amount                    */
 };
 
 struct rec_tariff {
     char id[REC_ID_MAX];
     char name[64];
-    int64_t price_milli;   /* price of 1 kWh in 1/1000 of a currency minor unit */
+    int64_t price_milli;   /* flat price of 1 kWh, VAT-exclusive, in 1/1000 of a
+                              minor unit; the first block's price with blocks */
     uint32_t vat_bp;       /* VAT in basis points: 1500 = 15.00 %              */
     int64_t created_at;
+    uint32_t n_blocks;     /* 0: flat at price_milli                          */
+    uint64_t block_upto_wh[4];
+    int64_t block_price_milli[4];
+    uint32_t n_levies;
+    char levy_name[3][32];
+    uint32_t levy_bp[3];
+    int64_t fixed_monthly; /* minor units, VAT-exclusive                      */
+    uint64_t lifeline_wh;  /* free per month                                  */
 };
 
 /* Type index entry: meter type code -> driver file. */
@@ -90,6 +110,16 @@ struct rec_receipt {
     uint32_t reprints;
     uint8_t prev_hash[32];
     uint8_t hash[32];
+    /* the parts (gross = net + vat + debt_recovered; net = energy_cost +
+       levies + fixed_charge; tendered = gross + change) */
+    int64_t tendered, change, debt_recovered, fixed_charge, energy_cost, levies;
+    int64_t levy[3];
+    char levy_name[3][32];
+    uint32_t n_blocks;
+    uint64_t block_wh[4];
+    int64_t block_price_milli[4];
+    int64_t block_cost[4];
+    uint64_t lifeline_wh;
 };
 
 struct rec_audit {

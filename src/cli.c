@@ -14,6 +14,7 @@
 #include "audit.h"
 #include "export.h"
 #include "hq.h"
+#include "money.h"
 #include "clerks.h"
 #include "print.h"
 #include "report.h"
@@ -55,7 +56,9 @@ static const char usage_text[] =
     "  meter add N --type CODE --customer ID --tariff ID [--param name=value]...\n"
     "  meter list | show N\n"
     "  customer add ID --name NAME [--address A] [--phone P] | list\n"
-    "  tariff add ID --price P [--vat PCT] [--name NAME] | list\n"
+    "  tariff add ID (--price P | --blocks KWH:P,...,0:P) [--vat PCT] [--name N]\n"
+    "       [--levy NAME:PCT]... [--fixed A] [--lifeline-kwh K] | list\n"
+    "  customer debt ID --amount A (--recover-percent PCT | --recover-fixed A)\n"
     "  key add REF (--hex HEX | --random BYTES) | list\n"
     "  driver register FILE [--codes A,B] | list | remove CODE | verify [CODE]\n"
     "  driver scan | check FILE\n"
@@ -242,10 +245,27 @@ static int cmd_key(struct uv_ctx *ctx, int argc, char **argv)
 static int cmd_customer(struct uv_ctx *ctx, int argc, char **argv)
 {
     struct args a;
-    if (argc < 1 || parse_args(argc - 1, argv + 1, " name address phone ", &a))
-        return usage("customer add ID --name NAME [--address A] [--phone P] | list");
+    if (argc < 1 ||
+        parse_args(argc - 1, argv + 1,
+                   " name address phone amount recover-percent recover-fixed ", &a))
+        return usage("customer add ID --name NAME [--address A] [--phone P] | list |\n"
+                     "       debt ID --amount A (--recover-percent PCT | --recover-fixed A)");
     if (strcmp(argv[0], "list") == 0 && a.npos == 0)
         return fail(ctx, customer_list(ctx, stdout));
+    if (strcmp(argv[0], "debt") == 0 && a.npos == 1 && opt(&a, "amount")) {
+        int64_t debt = 0, fixed = 0;
+        uint32_t bp = 0;
+        uv_status st = money_parse(opt(&a, "amount"), ctx->cfg.currency_decimals, &debt, &ctx->err);
+        if (st == UVS_OK && opt(&a, "recover-percent"))
+            st = percent_parse(opt(&a, "recover-percent"), &bp, &ctx->err);
+        if (st == UVS_OK && opt(&a, "recover-fixed"))
+            st = money_parse(opt(&a, "recover-fixed"), ctx->cfg.currency_decimals, &fixed, &ctx->err);
+        if (st == UVS_OK)
+            st = customer_set_debt(ctx, a.pos[0], debt, bp, fixed);
+        if (st == UVS_OK)
+            printf("customer %s owes %s\n", a.pos[0], opt(&a, "amount"));
+        return fail(ctx, st);
+    }
     if (strcmp(argv[0], "add") != 0 || a.npos != 1 || !opt(&a, "name"))
         return usage("customer add ID --name NAME [--address A] [--phone P]");
     struct rec_customer c;
@@ -268,18 +288,78 @@ static int cmd_customer(struct uv_ctx *ctx, int argc, char **argv)
     return fail(ctx, st);
 }
 
+/* "50:1.20,350:1.80,0:2.40": up to 50 kWh at 1.20, up to 350 at 1.80, the rest at 2.40 */
+static uv_status parse_blocks(struct uv_ctx *ctx, const char *text, struct rec_tariff *t)
+{
+    char tmp[256];
+    if (strlen(text) >= sizeof tmp)
+        return uv_fail(&ctx->err, UVS_INPUT, "--blocks is too long");
+    strcpy(tmp, text);
+    t->n_blocks = 0;
+    for (char *sv, *b = strtok_r(tmp, ",", &sv); b; b = strtok_r(NULL, ",", &sv)) {
+        char *colon = strchr(b, ':');
+        int64_t upto_tenths;
+        if (colon == NULL || t->n_blocks >= 4)
+            return uv_fail(&ctx->err, UVS_INPUT, "--blocks is UPTO_KWH:PRICE,... (at most 4)");
+        *colon = '\0';
+        if (money_parse(b, 1, &upto_tenths, &ctx->err) != UVS_OK ||
+            price_parse(colon + 1, ctx->cfg.currency_decimals,
+                        &t->block_price_milli[t->n_blocks], &ctx->err) != UVS_OK)
+            return uv_fail(&ctx->err, UVS_INPUT, "--blocks: '%s:%s' is not UPTO_KWH:PRICE", b,
+                           colon + 1);
+        t->block_upto_wh[t->n_blocks++] = (uint64_t)upto_tenths * 100;
+    }
+    return UVS_OK;
+}
+
 static int cmd_tariff(struct uv_ctx *ctx, int argc, char **argv)
 {
     struct args a;
-    if (argc < 1 || parse_args(argc - 1, argv + 1, " price vat name ", &a))
-        return usage("tariff add ID --price P [--vat PCT] [--name NAME] | list");
+    const char *use = "tariff add ID (--price P | --blocks UPTO:P,...,0:P) [--vat PCT] [--name N]\n"
+                      "       [--levy NAME:PCT]... [--fixed AMOUNT] [--lifeline-kwh KWH] | list";
+    if (argc < 1 ||
+        parse_args(argc - 1, argv + 1, " price blocks vat name levy fixed lifeline-kwh ", &a))
+        return usage(use);
     if (strcmp(argv[0], "list") == 0 && a.npos == 0)
         return fail(ctx, tariff_list(ctx, stdout));
-    if (strcmp(argv[0], "add") != 0 || a.npos != 1 || !opt(&a, "price"))
-        return usage("tariff add ID --price P [--vat PCT] [--name NAME]");
-    uv_status st = tariff_add(ctx, a.pos[0], opt(&a, "name"), opt(&a, "price"), opt(&a, "vat"));
+    if (strcmp(argv[0], "add") != 0 || a.npos != 1 || (!opt(&a, "price") == !opt(&a, "blocks")))
+        return usage(use);
+    struct rec_tariff t;
+    memset(&t, 0, sizeof t);
+    if (strlen(a.pos[0]) >= sizeof t.id || strlen(opt(&a, "name") ? opt(&a, "name") : "") >= sizeof t.name)
+        return usage("tariff id or name too long");
+    strcpy(t.id, a.pos[0]);
+    if (opt(&a, "name"))
+        strcpy(t.name, opt(&a, "name"));
+    uv_status st = UVS_OK;
+    if (opt(&a, "price"))
+        st = price_parse(opt(&a, "price"), ctx->cfg.currency_decimals, &t.price_milli, &ctx->err);
+    else
+        st = parse_blocks(ctx, opt(&a, "blocks"), &t);
     if (st == UVS_OK)
-        printf("tariff %s added\n", a.pos[0]);
+        st = percent_parse(opt(&a, "vat") ? opt(&a, "vat") : "0", &t.vat_bp, &ctx->err);
+    for (int i = 0; st == UVS_OK && i < a.nopt; i++) {
+        if (strcmp(a.opt_name[i], "levy") != 0)
+            continue;
+        const char *v = a.opt_val[i], *colon = strrchr(v, ':');
+        if (colon == NULL || colon == v || t.n_levies >= 3 || (size_t)(colon - v) >= sizeof t.levy_name[0])
+            st = uv_fail(&ctx->err, UVS_INPUT, "--levy is NAME:PERCENT (at most 3)");
+        else if ((st = percent_parse(colon + 1, &t.levy_bp[t.n_levies], &ctx->err)) == UVS_OK) {
+            memcpy(t.levy_name[t.n_levies], v, (size_t)(colon - v));
+            t.n_levies++;
+        }
+    }
+    if (st == UVS_OK && opt(&a, "fixed"))
+        st = money_parse(opt(&a, "fixed"), ctx->cfg.currency_decimals, &t.fixed_monthly, &ctx->err);
+    if (st == UVS_OK && opt(&a, "lifeline-kwh")) {
+        int64_t tenths;
+        st = money_parse(opt(&a, "lifeline-kwh"), 1, &tenths, &ctx->err);
+        t.lifeline_wh = (uint64_t)tenths * 100;
+    }
+    if (st == UVS_OK)
+        st = tariff_add_full(ctx, &t);
+    if (st == UVS_OK)
+        printf("tariff %s added\n", t.id);
     return fail(ctx, st);
 }
 

@@ -132,6 +132,18 @@ static uv_status apply(struct uv_config *c, const char *name, const char *v, uns
         c->printer_escpos = v[0] == 'e';
         return UVS_OK;
     }
+    if (strcmp(name, "rounding") == 0) {
+        if (strcmp(v, "half_up") == 0)
+            c->rounding = 0;
+        else if (strcmp(v, "half_even") == 0)
+            c->rounding = 1;
+        else if (strcmp(v, "down") == 0)
+            c->rounding = 2;
+        else
+            return uv_fail(err, UVS_INPUT,
+                           "univend.conf line %u: rounding is half_up, half_even or down", line);
+        return UVS_OK;
+    }
     if (strcmp(name, "language") == 0) {
         if (strcmp(v, "en") != 0 && strcmp(v, "zh") != 0)
             return uv_fail(err, UVS_INPUT, "univend.conf line %u: language is en or zh", line);

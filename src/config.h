@@ -34,6 +34,7 @@ struct uv_config {
     unsigned export_every_sales; /* write an export after N sales; 0 off */
     int export_daily_minute;   /* minute of the day (UTC) to export; -1 off */
     unsigned db_cache_mb;      /* Berkeley DB cache                    */
+    unsigned rounding;         /* enum rounding (tariff.h): VAT, levies */
     /* driver.<name>.<key> = value lines, passed to that driver's open() */
     struct { char driver[32]; char name[32]; char value[128]; } driver_opts[UV_DRIVER_CONFIG_MAX];
     size_t n_driver_opts;

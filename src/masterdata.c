@@ -8,7 +8,9 @@
 #include "clerks.h"
 #include "money.h"
 #include "services.h"
+#include "tariff.h"
 #include "typeindex.h"
+#include "vend.h"
 
 int md_id_valid(const char *id)
 {
@@ -84,13 +86,15 @@ static int customer_line(const void *k, size_t kl, const void *v, size_t vl, voi
     (void)k;
     (void)kl;
     if (rec_decode(&rec_customer_layout, v, vl, &c) == 0)
-        fprintf(arg, "%-16s %-30s %-30s %s\n", c.id, c.name, c.address, c.phone);
+        fprintf(arg, "%-16s %-30s %-30s %-14s %lld\n", c.id, c.name, c.address, c.phone,
+                (long long)c.debt);
     return 0;
 }
 
 uv_status customer_list(struct uv_ctx *ctx, FILE *out)
 {
-    fprintf(out, "%-16s %-30s %-30s %s\n", "CUSTOMER", "NAME", "ADDRESS", "PHONE");
+    fprintf(out, "%-16s %-30s %-30s %-14s %s\n", "CUSTOMER", "NAME", "ADDRESS", "PHONE",
+            "DEBT (minor)");
     return store_iterate(&ctx->store, NULL, UV_DB_CUSTOMERS, NULL, 0, 0, customer_line, out,
                          &ctx->err);
 }
@@ -117,6 +121,62 @@ uv_status tariff_add(struct uv_ctx *ctx, const char *id, const char *name, const
     char detail[96];
     snprintf(detail, sizeof detail, "flat %s/kWh VAT %s%%", price, vat ? vat : "0");
     return insert(ctx, UV_DB_TARIFFS, t.id, &rec_tariff_layout, &t, "tariff", detail);
+}
+
+static uv_status replace(struct uv_ctx *ctx, enum uv_dbid db, const char *key,
+                         const struct rec_layout *l, const void *rec, const char *action,
+                         const char *detail);
+
+uv_status tariff_add_full(struct uv_ctx *ctx, const struct rec_tariff *t0)
+{
+    if (clerk_require_supervisor(ctx, "add tariffs") != UVS_OK)
+        return ctx->err.status;
+    struct rec_tariff t = *t0;
+    struct tariff_def d;
+    if (!md_id_valid(t.id))
+        return uv_fail(&ctx->err, UVS_INPUT, "tariff id '%s' is invalid", t.id);
+    if (!text_ok(t.name))
+        return uv_fail(&ctx->err, UVS_INPUT, "tariff name is not printable");
+    for (unsigned i = 0; i < 3; i++)
+        if (!text_ok(t.levy_name[i]))
+            return uv_fail(&ctx->err, UVS_INPUT, "levy names must be printable");
+    if (t.n_blocks)
+        t.price_milli = t.block_price_milli[0];
+    tariff_from_record(&t, &d);
+    uv_status st = tariff_check(&d, &ctx->err);
+    if (st != UVS_OK)
+        return st;
+    if (t.name[0] == '\0')
+        snprintf(t.name, sizeof t.name, "%s", t.id);
+    t.created_at = (int64_t)time(NULL);
+    char detail[160];
+    snprintf(detail, sizeof detail, "%u block(s), VAT %u bp, %u levies, fixed %lld, lifeline %llu Wh",
+             d.n_blocks, t.vat_bp, t.n_levies, (long long)t.fixed_monthly,
+             (unsigned long long)t.lifeline_wh);
+    return insert(ctx, UV_DB_TARIFFS, t.id, &rec_tariff_layout, &t, "tariff", detail);
+}
+
+uv_status customer_set_debt(struct uv_ctx *ctx, const char *id, int64_t debt, uint32_t recover_bp,
+                            int64_t recover_fixed)
+{
+    struct rec_customer c;
+    if (clerk_require_supervisor(ctx, "set customer debts") != UVS_OK)
+        return ctx->err.status;
+    if (debt < 0 || recover_bp > 10000 || recover_fixed < 0 || (recover_bp && recover_fixed))
+        return uv_fail(&ctx->err, UVS_INPUT,
+                       "a debt is >= 0, recovered by a share (0-100 %%) or a fixed amount, not both");
+    if (debt > 0 && recover_bp == 0 && recover_fixed == 0)
+        return uv_fail(&ctx->err, UVS_INPUT, "say how the debt is recovered (a share or a fixed amount)");
+    uv_status st = customer_get(ctx, NULL, id, &c);
+    if (st != UVS_OK)
+        return st;
+    c.debt = debt;
+    c.debt_recover_bp = recover_bp;
+    c.debt_recover_fixed = recover_fixed;
+    char detail[96];
+    snprintf(detail, sizeof detail, "debt %lld, recover %u bp or %lld per purchase", (long long)debt,
+             recover_bp, (long long)recover_fixed);
+    return replace(ctx, UV_DB_CUSTOMERS, c.id, &rec_customer_layout, &c, "customer.debt", detail);
 }
 
 uv_status tariff_get(struct uv_ctx *ctx, DB_TXN *txn, const char *id, struct rec_tariff *t)

@@ -21,7 +21,14 @@ uv_status customer_list(struct uv_ctx *ctx, FILE *out);
 /* price and vat as text: "0.1500" per kWh, "15" percent */
 uv_status tariff_add(struct uv_ctx *ctx, const char *id, const char *name, const char *price,
                      const char *vat);
+/* A tariff with blocks, levies, fixed charge and lifeline units, checked by
+   the tariff engine's own rules (tariff_check). */
+uv_status tariff_add_full(struct uv_ctx *ctx, const struct rec_tariff *t);
 uv_status tariff_get(struct uv_ctx *ctx, DB_TXN *txn, const char *id, struct rec_tariff *t);
+/* Set what a customer owes and how it is recovered (share in basis points of
+   each purchase, or a fixed amount per purchase). Audited. */
+uv_status customer_set_debt(struct uv_ctx *ctx, const char *id, int64_t debt, uint32_t recover_bp,
+                            int64_t recover_fixed);
 uv_status tariff_list(struct uv_ctx *ctx, FILE *out);
 
 /* m->params holds "name=value\n" lines already checked by params_add. */

@@ -1,4 +1,4 @@
-/* money.c — parsing, formatting and flat tariff arithmetic on minor units. */
+/* money.c — parsing and formatting minor units. */
 #include "money.h"
 
 #include <stdio.h>
@@ -108,31 +108,6 @@ uv_status percent_parse(const char *text, uint32_t *bp, struct uv_error *err)
         return uv_fail(err, UVS_INPUT, "rate '%s' is not a percentage from 0 to 100",
                        text ? text : "");
     *bp = (uint32_t)v;
-    return UVS_OK;
-}
-
-uv_status flat_tariff_apply(int64_t gross, int64_t price_milli, uint32_t vat_bp,
-                            struct flat_sale *out, struct uv_error *err)
-{
-    if (gross <= 0)
-        return uv_fail(err, UVS_INPUT, "the amount must be greater than zero");
-    if (price_milli <= 0)
-        return uv_fail(err, UVS_INPUT, "the tariff has no valid price");
-    if (vat_bp > 10000)
-        return uv_fail(err, UVS_INPUT, "the tariff has an invalid VAT rate");
-    __int128 den = 10000 + (__int128)vat_bp;
-    __int128 vat = ((__int128)gross * vat_bp * 2 + den) / (2 * den); /* half up */
-    int64_t net = gross - (int64_t)vat;
-    /* tenths of a kWh = net [minor] * 1000 [milli/minor] * 10 / price [milli/kWh] */
-    __int128 tenths = (__int128)net * 10000 / price_milli;
-    if (tenths <= 0)
-        return uv_fail(err, UVS_INPUT, "the amount buys no energy at this tariff (less than 0.1 kWh)");
-    if (tenths > (__int128)(UINT64_MAX / 100))
-        return uv_fail(err, UVS_INPUT, "the amount is too large");
-    out->gross = gross;
-    out->vat = (int64_t)vat;
-    out->net = net;
-    out->energy_wh = (uint64_t)tenths * 100;
     return UVS_OK;
 }
 

@@ -1,5 +1,5 @@
 /*
- * money.h — money as integer minor units, and the flat tariff arithmetic.
+ * money.h — money as integer minor units: parsing and formatting.
  *
  * No floating point touches money. Amounts are parsed from text with the
  * currency's number of decimals, and every division says how it rounds.
@@ -24,18 +24,6 @@ uv_status price_parse(const char *text, unsigned decimals, int64_t *milli, struc
 void price_format(int64_t milli, unsigned decimals, char *buf, size_t cap);
 /* "15" or "15.5" percent -> basis points (1500, 1550). 0..100 %. */
 uv_status percent_parse(const char *text, uint32_t *bp, struct uv_error *err);
-
-struct flat_sale {
-    int64_t gross;   /* tendered, VAT included         */
-    int64_t vat;     /* rounded half up                */
-    int64_t net;     /* gross - vat                    */
-    uint64_t energy_wh; /* net / price, rounded down to 100 Wh (0.1 kWh) */
-};
-
-/* Split a gross amount under a flat tariff. UVS_INPUT if the price is not
-   positive or the amount buys no energy at all. */
-uv_status flat_tariff_apply(int64_t gross, int64_t price_milli, uint32_t vat_bp,
-                            struct flat_sale *out, struct uv_error *err);
 
 /* Energy as "12.3" kWh (Wh in, one decimal out, rounded down). */
 void energy_format(uint64_t wh, char *buf, size_t cap);

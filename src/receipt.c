@@ -32,7 +32,7 @@ void token_group(const char *token, char *out, size_t cap)
 void receipt_print(struct uv_ctx *ctx, const struct rec_receipt *r, FILE *out)
 {
     unsigned d = ctx->cfg.currency_decimals;
-    char gross[32], net[32], vat[32], price[40], kwh[32], when[32], tok[96];
+    char gross[32], net[32], vat[32], price[40], kwh[32], when[32], tok[96], m1[32];
     time_t t = (time_t)r->time;
     struct tm tm;
     money_format(r->gross, d, gross, sizeof gross);
@@ -44,27 +44,55 @@ void receipt_print(struct uv_ctx *ctx, const struct rec_receipt *r, FILE *out)
     fprintf(out, "========================================\n");
     fprintf(out, "  ELECTRICITY PREPAYMENT  %s\n", r->kiosk);
     fprintf(out, "========================================\n");
-    fprintf(out, "Receipt   %llu\n", (unsigned long long)r->number);
-    fprintf(out, "Date      %s\n", when);
+    if (r->reprints)
+        fprintf(out, "*** REPRINT %u ***\n", r->reprints);
+    fprintf(out, "Receipt   %-10llu %s\n", (unsigned long long)r->number, when);
     fprintf(out, "Clerk     %s\n", r->clerk);
     fprintf(out, "Meter     %s\n", r->meter);
     fprintf(out, "Customer  %s\n", r->customer);
     fprintf(out, "Type      %s (%s %s)\n", r->type_code, r->driver, r->driver_version);
     fprintf(out, "Tariff    %s  %s %s/kWh\n", r->tariff, price, r->currency);
     fprintf(out, "----------------------------------------\n");
-    fprintf(out, "Paid      %20s %s\n", gross, r->currency);
-    fprintf(out, "VAT %u.%02u%% %20s %s\n", r->vat_bp / 100, r->vat_bp % 100, vat, r->currency);
-    fprintf(out, "Net       %20s %s\n", net, r->currency);
-    fprintf(out, "Energy    %20s kWh\n", kwh);
-    if (r->token_id[0])
-        fprintf(out, "TID       %s\n", r->token_id);
-    fprintf(out, "----------------------------------------\n");
     for (unsigned i = 0; i < r->n_tokens && i < REC_TOKENS; i++) {
         token_group(r->tokens[i], tok, sizeof tok);
         fprintf(out, "TOKEN     %s\n", tok);
     }
-    if (r->reprints)
-        fprintf(out, "*** REPRINT %u ***\n", r->reprints);
+    if (r->token_id[0])
+        fprintf(out, "TID       %s\n", r->token_id);
+    fprintf(out, "----------------------------------------\n");
+    money_format(r->tendered ? r->tendered : r->gross, d, m1, sizeof m1);
+    fprintf(out, "Paid      %20s %s\n", m1, r->currency);
+    fprintf(out, "Energy    %20s kWh\n", kwh);
+    for (unsigned i = 0; r->n_blocks > 1 && i < r->n_blocks && i < 4; i++) {
+        char bk[32], bp[40];
+        energy_format(r->block_wh[i], bk, sizeof bk);
+        price_format(r->block_price_milli[i], d, bp, sizeof bp);
+        money_format(r->block_cost[i], d, m1, sizeof m1);
+        fprintf(out, "  %8s kWh x %-10s %13s\n", bk, bp, m1);
+    }
+    if (r->lifeline_wh) {
+        energy_format(r->lifeline_wh, m1, sizeof m1);
+        fprintf(out, "  of which free %15s kWh\n", m1);
+    }
+    for (unsigned i = 0; i < 3; i++) {
+        if (r->levy_name[i][0] == '\0')
+            continue;
+        money_format(r->levy[i], d, m1, sizeof m1);
+        fprintf(out, "  %-20.20s %17s\n", r->levy_name[i], m1);
+    }
+    if (r->fixed_charge) {
+        money_format(r->fixed_charge, d, m1, sizeof m1);
+        fprintf(out, "Fixed charge %17s %s\n", m1, r->currency);
+    }
+    fprintf(out, "Net       %20s %s\n", net, r->currency);
+    fprintf(out, "VAT %u.%02u%% %20s %s\n", r->vat_bp / 100, r->vat_bp % 100, vat, r->currency);
+    if (r->debt_recovered) {
+        money_format(r->debt_recovered, d, m1, sizeof m1);
+        fprintf(out, "Debt recovered %15s %s\n", m1, r->currency);
+    }
+    fprintf(out, "Total     %20s %s\n", gross, r->currency);
+    money_format(r->change, d, m1, sizeof m1);
+    fprintf(out, "Change    %20s %s\n", m1, r->currency);
     fprintf(out, "========================================\n");
 }
 

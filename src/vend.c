@@ -76,8 +76,61 @@ static uv_status check_tokens(struct uv_ctx *ctx, struct uv_loaded *d, const str
 
 /* The transaction: returns UVS_OK committed, or an error with nothing kept.
    *deadlock is set when the whole sale may be tried again. */
+void tariff_from_record(const struct rec_tariff *t, struct tariff_def *d)
+{
+    memset(d, 0, sizeof *d);
+    d->vat_bp = t->vat_bp;
+    if (t->n_blocks == 0 || t->n_blocks > TARIFF_BLOCKS) {
+        d->n_blocks = 1;
+        d->price_milli[0] = t->price_milli;
+    } else {
+        d->n_blocks = t->n_blocks;
+        for (unsigned i = 0; i < t->n_blocks; i++) {
+            d->upto_wh[i] = t->block_upto_wh[i];
+            d->price_milli[i] = t->block_price_milli[i];
+        }
+    }
+    d->n_levies = t->n_levies <= TARIFF_LEVIES ? t->n_levies : 0;
+    for (unsigned i = 0; i < d->n_levies; i++) {
+        snprintf(d->levy_name[i], sizeof d->levy_name[i], "%s", t->levy_name[i]);
+        d->levy_bp[i] = t->levy_bp[i];
+    }
+    d->fixed_monthly = t->fixed_monthly;
+    d->lifeline_wh = t->lifeline_wh;
+}
+
+static uint32_t month_of(int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    return (uint32_t)((tm.tm_year + 1900) * 100 + tm.tm_mon + 1);
+}
+
+void meter_month(const struct rec_meter *m, int64_t now, struct tariff_month *out)
+{
+    memset(out, 0, sizeof *out);
+    if (m->month == month_of(now)) {
+        out->bought_wh = m->month_bought_wh;
+        out->fixed_paid = m->month_fixed_paid;
+        out->lifeline_given = m->month_lifeline != 0;
+    }
+}
+
+static void debt_of(const struct rec_customer *c, struct tariff_debt *d)
+{
+    d->debt = c->debt;
+    d->recover_bp = c->debt_recover_bp;
+    d->recover_fixed = c->debt_recover_fixed;
+}
+
+static enum rounding cfg_rounding(const struct uv_ctx *ctx)
+{
+    return (enum rounding)ctx->cfg.rounding;
+}
+
 static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct rec_typeidx *e,
-                          const char *meter_number, const struct flat_sale *fs,
+                          const char *meter_number, int64_t tendered,
                           const struct rec_tariff *t, struct rec_receipt *r, int *retry)
 {
     DB_TXN *txn;
@@ -91,8 +144,24 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
     uv_status st = store_begin(&ctx->store, &txn, &ctx->err);
     if (st != UVS_OK)
         return st;
-    /* the meter, locked for update: its state must not move under us */
+    struct rec_customer cust;
+    struct tariff_def td;
+    struct tariff_month month;
+    struct tariff_debt debt;
+    struct tariff_sale sale;
+    int64_t now = (int64_t)time(NULL);
+    /* the meter and its customer, locked for update: the month's purchases
+       and the debt must not move under us */
     st = meter_get(ctx, txn, meter_number, &m, 1);
+    if (st == UVS_OK)
+        st = store_get_rec(&ctx->store, txn, UV_DB_CUSTOMERS, m.customer, strlen(m.customer),
+                           &rec_customer_layout, &cust, 1, &ctx->err);
+    if (st == UVS_OK) {
+        tariff_from_record(t, &td);
+        meter_month(&m, now, &month);
+        debt_of(&cust, &debt);
+        st = tariff_apply(&td, &month, &debt, tendered, cfg_rounding(ctx), &sale, &ctx->err);
+    }
     if (st == UVS_OK)
         st = meter_view(ctx, &m, &ps, &view);
     if (st == UVS_OK)
@@ -103,7 +172,7 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
     memset(&req, 0, sizeof req);
     req.struct_size = sizeof req;
     req.kind = UV_CREDIT_ELECTRICITY;
-    req.amount = fs->energy_wh;
+    req.amount = sale.energy_wh + sale.lifeline_wh;
     req.sequence = r->number;
     memset(&res, 0, sizeof res);
     res.struct_size = sizeof res;
@@ -117,7 +186,7 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
         (st = check_tokens(ctx, d, &view, &req, &res)) != UVS_OK)
         goto out;
 
-    r->time = (int64_t)time(NULL);
+    r->time = now;
     snprintf(r->kiosk, sizeof r->kiosk, "%s", ctx->cfg.kiosk_id);
     snprintf(r->clerk, sizeof r->clerk, "%s", ctx->actor);
     snprintf(r->meter, sizeof r->meter, "%s", m.number);
@@ -127,9 +196,26 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
     snprintf(r->driver_version, sizeof r->driver_version, "%s", e->version);
     snprintf(r->tariff, sizeof r->tariff, "%s", t->id);
     snprintf(r->currency, sizeof r->currency, "%s", ctx->cfg.currency);
-    r->gross = fs->gross;
-    r->net = fs->net;
-    r->vat = fs->vat;
+    r->tendered = sale.tendered;
+    r->change = sale.change;
+    r->gross = sale.total;
+    r->vat = sale.vat;
+    r->debt_recovered = sale.debt_recovered;
+    r->fixed_charge = sale.fixed_charge;
+    r->energy_cost = sale.energy_cost;
+    r->levies = sale.levies;
+    r->net = sale.energy_cost + sale.levies + sale.fixed_charge;
+    for (unsigned i = 0; i < td.n_levies; i++) {
+        r->levy[i] = sale.levy[i];
+        snprintf(r->levy_name[i], sizeof r->levy_name[i], "%s", td.levy_name[i]);
+    }
+    r->n_blocks = sale.n_blocks;
+    for (unsigned i = 0; i < sale.n_blocks; i++) {
+        r->block_wh[i] = sale.block_wh[i];
+        r->block_price_milli[i] = sale.block_price_milli[i];
+        r->block_cost[i] = sale.block_cost[i];
+    }
+    r->lifeline_wh = sale.lifeline_wh;
     r->price_milli = t->price_milli;
     r->vat_bp = t->vat_bp;
     r->credit_kind = req.kind;
@@ -159,8 +245,17 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
         m.sales_count++;
         m.last_sale_at = r->time;
         m.last_receipt = r->number;
+        m.month = month_of(now);
+        m.month_bought_wh = sale.after.bought_wh;
+        m.month_fixed_paid = sale.after.fixed_paid;
+        m.month_lifeline = (uint32_t)sale.after.lifeline_given;
         st = store_put_rec(&ctx->store, txn, UV_DB_METERS, m.number, strlen(m.number),
                            &rec_meter_layout, &m, 0, &ctx->err);
+    }
+    if (st == UVS_OK && sale.debt_recovered) {
+        cust.debt -= sale.debt_recovered;
+        st = store_put_rec(&ctx->store, txn, UV_DB_CUSTOMERS, cust.id, strlen(cust.id),
+                           &rec_customer_layout, &cust, 0, &ctx->err);
     }
     if (st == UVS_OK) {
         char amt[32], kwh[32];
@@ -232,7 +327,14 @@ uv_status vend_quote(struct uv_ctx *ctx, const char *meter_number, const char *a
     }
     if ((st = vend_lookup(ctx, meter_number, q)) != UVS_OK)
         return st;
-    return flat_tariff_apply(gross, q->tariff.price_milli, q->tariff.vat_bp, &q->sale, &ctx->err);
+    struct tariff_def td;
+    struct tariff_month month;
+    struct tariff_debt debt;
+    tariff_from_record(&q->tariff, &td);
+    meter_month(&q->meter, (int64_t)time(NULL), &month);
+    debt_of(&q->customer, &debt);
+    q->tendered = gross;
+    return tariff_apply(&td, &month, &debt, gross, cfg_rounding(ctx), &q->sale, &ctx->err);
 }
 
 uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
@@ -250,7 +352,7 @@ uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *am
     int retry = 0;
     for (int attempt = 0; attempt < SALE_RETRIES; attempt++) {
         memset(out, 0, sizeof *out);
-        st = sale_txn(ctx, d, &q.driver, meter_number, &q.sale, &q.tariff, out, &retry);
+        st = sale_txn(ctx, d, &q.driver, meter_number, q.tendered, &q.tariff, out, &retry);
         if (st == UVS_OK || !retry)
             break;
     }

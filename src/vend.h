@@ -15,6 +15,7 @@
 #define UV_VEND_H
 
 #include "money.h"
+#include "tariff.h"
 #include "univend.h"
 
 /* What the clerk sees before confirming a sale. */
@@ -24,7 +25,8 @@ struct uv_quote {
     struct rec_tariff tariff;
     struct rec_typeidx driver;     /* the matched type index entry       */
     char verify_summary[UV_TEXT_MAX + 1]; /* from the driver's verify()  */
-    struct flat_sale sale;         /* set by vend_quote                  */
+    int64_t tendered;              /* set by vend_quote                  */
+    struct tariff_sale sale;       /* the parts, set by vend_quote       */
 };
 
 /* Find the meter, match and load its driver, run security verification,
@@ -33,6 +35,10 @@ uv_status vend_lookup(struct uv_ctx *ctx, const char *meter_number, struct uv_qu
 /* vend_lookup + the amount checked and split (VAT, net, energy). */
 uv_status vend_quote(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
                      struct uv_quote *q);
+/* The tariff engine's view of a stored tariff. */
+void tariff_from_record(const struct rec_tariff *t, struct tariff_def *d);
+/* The meter's month state as of Unix time now (a new month starts empty). */
+void meter_month(const struct rec_meter *m, int64_t now, struct tariff_month *out);
 /* The sale itself (it repeats the checks of vend_quote). */
 uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
                     struct rec_receipt *out);

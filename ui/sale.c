@@ -212,18 +212,42 @@ static void draw_entry(struct kiosk *k, struct sale *s)
         y += 2;
     }
     if (s->step == S_CONFIRM) {
-        const struct flat_sale *fs = &s->q.sale;
+        const struct tariff_sale *fs = &s->q.sale;
         ui_energy(fs->energy_wh, a, sizeof a);
-        put_pair(y++, 4, lw, tr(M_SALE_ENERGY), a, W);
-        ui_money(k, fs->net, a, sizeof a);
+        if (fs->lifeline_wh) {
+            char freebuf[160], line[240];
+            ui_energy(fs->lifeline_wh, b, sizeof b);
+            trf(freebuf, sizeof freebuf, M_SALE_FREE, b, NULL, NULL);
+            snprintf(line, sizeof line, "%s  %s", a, freebuf);
+            put_pair(y++, 4, lw, tr(M_SALE_ENERGY), line, W);
+        } else {
+            put_pair(y++, 4, lw, tr(M_SALE_ENERGY), a, W);
+        }
+        if (fs->debt_recovered) {
+            ui_money(k, fs->debt_recovered, a, sizeof a);
+            put_pair(y++, 4, lw, tr(M_SALE_DEBT), a, W);
+        }
+        if (fs->fixed_charge) {
+            ui_money(k, fs->fixed_charge, a, sizeof a);
+            put_pair(y++, 4, lw, tr(M_SALE_FIXED), a, W);
+        }
+        if (fs->levies) {
+            ui_money(k, fs->levies, a, sizeof a);
+            put_pair(y++, 4, lw, tr(M_SALE_LEVIES), a, W);
+        }
+        ui_money(k, fs->energy_cost + fs->levies + fs->fixed_charge, a, sizeof a);
         put_pair(y++, 4, lw, tr(M_SALE_NET), a, W);
         ui_percent(s->q.tariff.vat_bp, b, sizeof b);
         snprintf(c, sizeof c, "%s %s", tr(M_SALE_VAT), b);
         ui_money(k, fs->vat, a, sizeof a);
         put_pair(y++, 4, lw, c, a, W);
-        ui_money(k, fs->gross, a, sizeof a);
+        ui_money(k, fs->total, a, sizeof a);
         ui_put(y, 4, lw, A_BOLD, tr(M_SALE_TOTAL));
         ui_put(y++, 4 + lw, W - lw, A_BOLD | A_UNDERLINE, a);
+        if (fs->change) {
+            ui_money(k, fs->change, a, sizeof a);
+            put_pair(y++, 4, lw, tr(M_SALE_CHANGE), a, W);
+        }
         y++;
         ui_put(y, 4, W, A_BOLD | A_REVERSE, tr(M_SALE_CONFIRM_ASK));
     }

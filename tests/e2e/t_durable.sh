@@ -31,7 +31,7 @@ test_sigkill_during_sales_leaves_a_consistent_store() {
   [ "$(uv receipt list | tail -n +2 | awk '{print $NF}' | sort | uniq -d | wc -l)" -eq 0 ] \
     || die "a token is on two receipts"
   expect_rc 0 uv sell --meter 01234567897 --amount 11.00
-  expect_out "^Receipt +$((n + 1))$"
+  expect_out "^Receipt +$((n + 1)) "
 }
 
 test_store_verify_reports_counts() {

@@ -223,9 +223,10 @@ test_kiosk_sale_shows_grouped_token_and_stores_receipt() {
   keys C-u; typed 50.00; keys Enter
   wait_for "Enter or F10: sell and issue the token"
   grep -Eq "Energy +28.9 kWh" <<<"$SCREEN" || die "no energy in the quote"
-  grep -Eq "VAT 15.00% +6.52 ZAR" <<<"$SCREEN" || die "no VAT in the quote"
-  grep -Eq "Net +43.48 ZAR" <<<"$SCREEN" || die "no net in the quote"
-  grep -Eq "Total +50.00 ZAR" <<<"$SCREEN" || die "no total in the quote"
+  grep -Eq "VAT 15.00% +6.50 ZAR" <<<"$SCREEN" || die "no VAT in the quote"  # 43.35 + 6.50 = 49.85, change 0.15
+  grep -Eq "Net +43.35 ZAR" <<<"$SCREEN" || die "no net in the quote"
+  grep -Eq "Total +49.85 ZAR" <<<"$SCREEN" || die "no total in the quote"
+  grep -Eq "Change +0.15 ZAR" <<<"$SCREEN" || die "no change in the quote"
   keys Enter
   wait_for "TOKEN  [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4}"
   TOKEN=$(grep -Eo "TOKEN  [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4}" <<<"$SCREEN" | cut -c8-)
@@ -315,11 +316,11 @@ test_kiosk_receipt_search_and_reprint() {
   # by meter
   keys Tab; typed 47160001237; keys Enter
   wait_for "Receipts found: 1"
-  grep -Eq "^ +2 .* 47160001237 +super +30.00 ZAR" <<<"$SCREEN" || die "wrong row:
+  grep -Eq "^ +2 .* 47160001237 +super +29.84 ZAR" <<<"$SCREEN" || die "wrong row:
 $SCREEN"
   # by clerk
   keys Tab C-u Tab; typed clerk1; keys Enter
-  wait_for "^ +1 .* 01234567897 +clerk1 +10.00 ZAR"
+  wait_for "^ +1 .* 01234567897 +clerk1 +9.83 ZAR"
   not_on_screen "47160001237 +super"
   # by date: today finds both, tomorrow none
   keys Tab Tab C-u Tab; typed "$(date +%F)"; keys Enter
@@ -367,9 +368,10 @@ test_kiosk_shift_report_matches_sales() {
   keys Escape
   wait_for "0  Log out"
   keys 3
-  wait_for "Sales: 2   Total: 75.00 ZAR   VAT: 9.78 ZAR"
+  # charged: 50.00 -> 49.85 (VAT 6.50), 25.00 at 0.90 -> 24.1 kWh = 21.69 + 3.25 = 24.94
+  wait_for "Sales: 2   Total: 74.79 ZAR   VAT: 9.75 ZAR"
   grep -q "Receipts 2 to 3" <<<"$SCREEN" || die "wrong receipt range"
-  grep -Eq "Paid +75.00 ZAR" <<<"$SCREEN" || die "the report text disagrees"
+  grep -Eq "Paid +74.79 ZAR" <<<"$SCREEN" || die "the report text disagrees"
   keys c
   wait_for "Close your shift now\?"
   keys Enter
@@ -380,7 +382,7 @@ test_kiosk_shift_report_matches_sales() {
   expect_out "^Sales +0$"
   expect_rc 0 uv report day
   expect_out "^Sales +3$"
-  expect_out "^clerk1 +2 +75.00"
+  expect_out "^clerk1 +2 +74.79"
   expect_rc 0 uv audit list
   expect_out "clerk1 +shift.close +clerk1"
 }
@@ -474,7 +476,9 @@ test_kiosk_supervisor_screens() {
   keys Escape
   wait_for "7  Export"
   keys 6
-  wait_for "not offered by any driver"
+  wait_for "Action .1-6."
+  typed 01234567897; keys Enter; typed 3; keys Enter; keys Enter; typed "lid reseated"; keys Enter
+  wait_for "TOKEN 1 of 1"
   keys Enter
   wait_for "7  Export"
   keys 7
@@ -492,6 +496,7 @@ test_kiosk_supervisor_screens() {
   expect_out "C004 +李伟"
   expect_rc 0 uv audit list
   expect_out "super +customer.add +C004"
+  expect_out "super +mgmt +01234567897 +1 clear-tamper"
   expect_out "super +export +univend-DEMO-1-00000001.uvx"
   [ -f "$T/usb/univend-DEMO-1-00000001.uvx" ] || die "the export file was not written"
 }

@@ -14,9 +14,12 @@ test_sale_prints_grouped_token_and_receipt() {
   demo_kiosk
   expect_rc 0 uv sell --meter 01234567897 --amount 50.00
   expect_out "^TOKEN [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4}$"
-  expect_out "^Receipt +1$"
+  expect_out "^Receipt +1 +[0-9]{4}-"
   expect_out "Paid +50.00 ZAR"
-  expect_out "VAT 15.00% +6.52 ZAR"
+  # 28.9 kWh: 43.35 + VAT 6.50 = 49.85 charged, 0.15 change
+  expect_out "VAT 15.00% +6.50 ZAR"
+  expect_out "Total +49.85 ZAR"
+  expect_out "Change +0.15 ZAR"
   expect_out "Energy +28.9 kWh"
   local token
   token=$(sed -n 's/^TOKEN //p' <<<"$OUT" | head -n1)
@@ -50,9 +53,9 @@ test_receipts_are_numbered_without_gaps() {
 
 test_lifeline_tariff_and_ea09_meter() {
   demo_kiosk
-  # 30.00 at 0.900/kWh incl 15% VAT: VAT 3.91, net 26.09, 28.98 kWh -> 28.9
+  # 30.00 at 0.900/kWh + 15 % VAT: 28.9 kWh = 26.01 + VAT 3.9015 -> 3.90 = 29.91
   expect_rc 0 uv sell --meter 04123456784 --amount 30.00
-  expect_out "VAT 15.00% +3.91"
+  expect_out "VAT 15.00% +3.90"
   expect_out "Energy +28.9 kWh"
   expect_rc 0 uv sell --meter 47160001237 --amount 100.00
   local token

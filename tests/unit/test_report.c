@@ -26,10 +26,12 @@ START_TEST(shift_and_day_totals_match_sales)
     struct uv_report r;
     ck_assert(report_shift(ctx, "ann", &r) == UVS_OK);
     ck_assert_uint_eq(r.total.count, 2);
-    ck_assert_int_eq(r.total.gross, 4000);
-    /* VAT 15 % included: 1000 -> 130.43 -> 130; 3000 -> 391.30 -> 391 */
-    ck_assert_int_eq(r.total.vat, 130 + 391);
-    ck_assert_int_eq(r.total.net, 4000 - 521);
+    /* 1.500/kWh + 15 % VAT, charged amounts (change returned):
+       10.00 -> 5.7 kWh: 8.55 + VAT 1.2825 -> 1.28 = 9.83 (5.8 kWh: 10.01)
+       30.00 -> 17.3 kWh: 25.95 + VAT 3.8925 -> 3.89 = 29.84 (17.4 kWh: 30.02) */
+    ck_assert_int_eq(r.total.gross, 983 + 2984);
+    ck_assert_int_eq(r.total.vat, 128 + 389);
+    ck_assert_int_eq(r.total.net, 855 + 2595);
     ck_assert_uint_eq(r.first_receipt, 1);
     ck_assert_uint_eq(r.last_receipt, 3);
     ck_assert_uint_eq(r.n_tariff, 1);
@@ -37,12 +39,13 @@ START_TEST(shift_and_day_totals_match_sales)
 
     ck_assert(report_day(ctx, &r) == UVS_OK);
     ck_assert_uint_eq(r.total.count, 3);
-    ck_assert_int_eq(r.total.gross, 6000);
+    /* + 20.00 -> 11.5 kWh: 17.25 + VAT 2.5875 -> 2.59 = 19.84 */
+    ck_assert_int_eq(r.total.gross, 983 + 1984 + 2984);
     ck_assert_uint_eq(r.n_clerk, 2);
     uint64_t sum = 0;
     for (size_t i = 0; i < r.n_clerk; i++)
         sum += (uint64_t)r.by_clerk[i].gross;
-    ck_assert_uint_eq(sum, 6000);
+    ck_assert_uint_eq(sum, 983 + 1984 + 2984);
     tu_kiosk_free(ctx);
 }
 END_TEST
@@ -64,7 +67,8 @@ START_TEST(closing_starts_a_new_period)
     sell_as(ctx, "ann", "15.00");
     ck_assert(report_shift(ctx, "ann", &r) == UVS_OK);
     ck_assert_uint_eq(r.total.count, 1);
-    ck_assert_int_eq(r.total.gross, 1500);
+    /* 15.00 -> 8.6 kWh: 12.90 + VAT 1.935 -> 1.94 = 14.84 */
+    ck_assert_int_eq(r.total.gross, 1484);
     /* the day is independent of shift closings */
     ck_assert(report_day(ctx, &r) == UVS_OK);
     ck_assert_uint_eq(r.total.count, 2);
@@ -80,7 +84,7 @@ START_TEST(closing_starts_a_new_period)
                             &ctx->err) == UVS_OK);
     ck_assert_uint_eq(c.kind, CLOSING_DAY);
     ck_assert_uint_eq(c.count, 2);
-    ck_assert_int_eq(c.gross, 2500);
+    ck_assert_int_eq(c.gross, 983 + 1484);
     ck_assert_uint_eq(c.first_receipt, 1);
     ck_assert_uint_eq(c.last_receipt, 2);
     tu_kiosk_free(ctx);

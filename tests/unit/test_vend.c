@@ -50,11 +50,14 @@ START_TEST(sale_is_stored_and_token_verifies)
     uv_status st = vend_sell(ctx, METER, "50.00", &r);
     ck_assert_msg(st == UVS_OK, "%s", ctx->err.message);
     ck_assert_uint_eq(r.number, 1);
-    /* 50.00 at 1.500/kWh incl. 15 % VAT: VAT = 5000*1500/11500 = 652.17 -> 652,
-       net 4348, energy = 43.48/1.5 = 28.98 kWh -> 28.9 kWh = 28900 Wh */
-    ck_assert_int_eq(r.gross, 5000);
-    ck_assert_int_eq(r.vat, 652);
-    ck_assert_int_eq(r.net, 4348);
+    /* 50.00 tendered at 1.500/kWh (VAT-exclusive) + 15 % VAT:
+       28.9 kWh = 43.35 + VAT 6.5025 -> 6.50 = 49.85; 29.0 kWh would be 50.03.
+       So 28.9 kWh, charged 49.85, change 0.15 */
+    ck_assert_int_eq(r.tendered, 5000);
+    ck_assert_int_eq(r.gross, 4985);
+    ck_assert_int_eq(r.vat, 650);
+    ck_assert_int_eq(r.net, 4335);
+    ck_assert_int_eq(r.change, 15);
     ck_assert_uint_eq(r.energy_wh, 28900);
     ck_assert_uint_eq(r.n_tokens, 1);
     ck_assert_uint_eq(strlen(r.tokens[0]), 20);
