@@ -83,37 +83,70 @@ static int64_t charge_for(const struct tariff_def *t, uint64_t b_wh, uint64_t e_
     return s->energy_cost + s->levies + fixed + s->vat;
 }
 
+/* Debt recovered and the fixed charge this sale pays, before energy. */
+static void debt_and_fixed(const struct tariff_def *t, const struct tariff_month *m,
+                           const struct tariff_debt *d, int64_t tendered, enum rounding r,
+                           int64_t *debt_recovered, int64_t *fixed)
+{
+    *debt_recovered = 0;
+    if (d && d->debt > 0) {
+        int64_t want = d->recover_fixed > 0
+                           ? d->recover_fixed
+                           : tariff_round_div((__int128)tendered * d->recover_bp, 10000, r);
+        *debt_recovered = want < d->debt ? want : d->debt;
+        if (*debt_recovered > tendered)
+            *debt_recovered = tendered;
+    }
+    int64_t avail = tendered - *debt_recovered;
+    int64_t owed = t->fixed_monthly - m->fixed_paid;
+    *fixed = owed > 0 ? owed : 0;
+    int64_t incl = *fixed + tariff_round_div((__int128)*fixed * t->vat_bp, 10000, r);
+    if (incl > avail) /* pay what the amount allows of it */
+        *fixed = tariff_round_div((__int128)avail * 10000, 10000 + t->vat_bp, ROUND_DOWN);
+}
+
+/* Fill every part of s for energy_wh, given debt and fixed. */
+static uv_status settle(const struct tariff_def *t, const struct tariff_month *m, int64_t tendered,
+                        int64_t debt_recovered, int64_t fixed, uint64_t energy_wh, enum rounding r,
+                        struct tariff_sale *s, struct uv_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->tendered = tendered;
+    s->debt_recovered = debt_recovered;
+    s->energy_wh = energy_wh;
+    int64_t charge = charge_for(t, m->bought_wh, energy_wh, fixed, r, s);
+    s->after = *m;
+    if (!m->lifeline_given && t->lifeline_wh) {
+        s->lifeline_wh = t->lifeline_wh;
+        s->after.lifeline_given = 1;
+    }
+    if (s->energy_wh == 0 && s->lifeline_wh == 0)
+        return uv_fail(err, UVS_INPUT,
+                       debt_recovered || fixed
+                           ? "the amount only covers debt recovery and the fixed charge: it buys "
+                             "no energy"
+                           : "the amount buys no energy at this tariff (less than 0.1 kWh)");
+    s->after.bought_wh = m->bought_wh + s->energy_wh;
+    s->after.fixed_paid = m->fixed_paid + fixed;
+    s->total = debt_recovered + charge;
+    s->change = tendered - s->total;
+    return s->change < 0 ? uv_fail(err, UVS_INPUT, "the charge exceeds the amount") : UVS_OK;
+}
+
 uv_status tariff_apply(const struct tariff_def *t, const struct tariff_month *m,
                        const struct tariff_debt *d, int64_t tendered, enum rounding r,
                        struct tariff_sale *s, struct uv_error *err)
 {
+    int64_t debt_recovered, fixed;
     memset(s, 0, sizeof *s);
     if (tariff_check(t, err) != UVS_OK)
         return UVS_INPUT;
     if (tendered <= 0)
         return uv_fail(err, UVS_INPUT, "the amount must be greater than zero");
-    s->tendered = tendered;
-    /* 1. debt recovery */
-    if (d && d->debt > 0) {
-        int64_t want = d->recover_fixed > 0
-                           ? d->recover_fixed
-                           : tariff_round_div((__int128)tendered * d->recover_bp, 10000, r);
-        s->debt_recovered = want < d->debt ? want : d->debt;
-        if (s->debt_recovered > tendered)
-            s->debt_recovered = tendered;
-    }
-    int64_t avail = tendered - s->debt_recovered;
-    /* 2. the fixed charge still owed this month (VAT-inclusive share) */
-    int64_t fixed_owed = t->fixed_monthly - m->fixed_paid;
-    if (fixed_owed < 0)
-        fixed_owed = 0;
-    int64_t fixed = fixed_owed;
-    int64_t fixed_incl = fixed + tariff_round_div((__int128)fixed * t->vat_bp, 10000, r);
-    if (fixed_incl > avail) {
-        /* pay what the amount allows of it; buys no energy then */
-        fixed = tariff_round_div((__int128)avail * 10000, 10000 + t->vat_bp, ROUND_DOWN);
-    }
-    /* 3. the most energy (in 0.1 kWh) whose full charge fits: binary search */
+    debt_and_fixed(t, m, d, tendered, r, &debt_recovered, &fixed);
+    int64_t avail = tendered - debt_recovered;
+    /* the most energy (in 0.1 kWh) whose full charge fits: charges grow with
+       energy, so search */
     uint64_t lo = 0, hi = 1;
     struct tariff_sale probe;
     while (hi < (UINT64_C(1) << 40) &&
@@ -126,23 +159,16 @@ uv_status tariff_apply(const struct tariff_def *t, const struct tariff_month *m,
         else
             hi = mid;
     }
-    s->energy_wh = lo * 100;
-    int64_t charge = charge_for(t, m->bought_wh, s->energy_wh, fixed, r, s);
-    /* 4. lifeline, once a month */
-    s->after = *m;
-    if (!m->lifeline_given && t->lifeline_wh) {
-        s->lifeline_wh = t->lifeline_wh;
-        s->after.lifeline_given = 1;
-    }
-    if (s->energy_wh == 0 && s->lifeline_wh == 0)
-        return uv_fail(err, UVS_INPUT,
-                       s->debt_recovered || fixed
-                           ? "the amount only covers debt recovery and the fixed charge: it buys "
-                             "no energy"
-                           : "the amount buys no energy at this tariff (less than 0.1 kWh)");
-    s->after.bought_wh = m->bought_wh + s->energy_wh;
-    s->after.fixed_paid = m->fixed_paid + fixed;
-    s->total = s->debt_recovered + charge;
-    s->change = tendered - s->total;
-    return UVS_OK;
+    return settle(t, m, tendered, debt_recovered, fixed, lo * 100, r, s, err);
+}
+
+uv_status tariff_reprice(const struct tariff_def *t, const struct tariff_month *m,
+                         const struct tariff_debt *d, int64_t tendered, uint64_t energy_wh,
+                         enum rounding r, struct tariff_sale *s, struct uv_error *err)
+{
+    int64_t debt_recovered, fixed;
+    if (tariff_check(t, err) != UVS_OK || tendered <= 0)
+        return UVS_INPUT;
+    debt_and_fixed(t, m, d, tendered, r, &debt_recovered, &fixed);
+    return settle(t, m, tendered, debt_recovered, fixed, energy_wh, r, s, err);
 }

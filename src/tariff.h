@@ -72,6 +72,12 @@ struct tariff_sale {
 };
 
 int64_t tariff_round_div(__int128 num, int64_t den, enum rounding r);
+/* The same sale, charged for energy_wh (at most what tariff_apply found):
+   for a medium that carries a coarser step than 0.1 kWh, the customer pays
+   for what the token carries and gets the rest as change. */
+uv_status tariff_reprice(const struct tariff_def *t, const struct tariff_month *m,
+                         const struct tariff_debt *d, int64_t tendered, uint64_t energy_wh,
+                         enum rounding r, struct tariff_sale *out, struct uv_error *err);
 uv_status tariff_check(const struct tariff_def *t, struct uv_error *err);
 /* UVS_INPUT with a message when the amount buys no energy at all, or does
    not cover debt recovery and the fixed charge. */

@@ -29,11 +29,11 @@ void receipt_hash(const struct rec_receipt *r, uint8_t out[32])
 static uv_status check_issue(struct uv_ctx *ctx, struct uv_loaded *d,
                              const struct uv_credit_request *req, struct uv_issue_result *res)
 {
-    /* a medium may round to its own resolution (STS rounds up, in the
-       customer's favour), but never by more than 1 % */
+    /* a medium may round to its own step: up by at most 1 % (STS rounds up,
+       in the customer's favour), or down (the sale is then charged for what
+       the medium carries) */
     if (res->n_tokens > UV_TOKENS_MAX || res->state_len > UV_STATE_MAX ||
-        res->amount_issued == 0 || res->amount_issued > req->amount + req->amount / 100 ||
-        res->amount_issued < req->amount - req->amount / 100)
+        res->amount_issued == 0 || res->amount_issued > req->amount + req->amount / 100)
         return uv_fail(&ctx->err, UVS_DRIVER,
                        "%s returned a malformed result (tokens %u, amount %llu of %llu); "
                        "the sale is refused",
@@ -185,6 +185,19 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
     if ((st = check_issue(ctx, d, &req, &res)) != UVS_OK ||
         (st = check_tokens(ctx, d, &view, &req, &res)) != UVS_OK)
         goto out;
+    if (res.amount_issued < req.amount) {
+        /* the medium carries less than was priced: charge for what it carries */
+        uint64_t bought = res.amount_issued > sale.lifeline_wh ? res.amount_issued - sale.lifeline_wh : 0;
+        if (bought == 0) {
+            st = uv_fail(&ctx->err, UVS_INPUT,
+                         "%s carries energy in steps larger than this amount buys; sell more",
+                         d->info.name);
+            goto out;
+        }
+        if ((st = tariff_reprice(&td, &month, &debt, tendered, bought, cfg_rounding(ctx), &sale,
+                                 &ctx->err)) != UVS_OK)
+            goto out;
+    }
 
     r->time = now;
     snprintf(r->kiosk, sizeof r->kiosk, "%s", ctx->cfg.kiosk_id);

@@ -243,6 +243,31 @@ START_TEST(property_total_never_exceeds_tendered)
 }
 END_TEST
 
+START_TEST(reprice_to_what_the_medium_carries)
+{
+    /* 3.00 at 2.00/kWh, no VAT, buys 1.5 kWh; a medium that carries whole kWh
+       issues 1 kWh: charged 2.00, change 1.00 */
+    struct tariff_def t = flat(200000, 0);
+    struct tariff_sale s;
+    struct uv_error e;
+    ck_assert_int_eq(tariff_apply(&t, &new_month, NULL, 300, ROUND_HALF_UP, &s, &e), UVS_OK);
+    ck_assert_uint_eq(s.energy_wh, 1500);
+    ck_assert_int_eq(tariff_reprice(&t, &new_month, NULL, 300, 1000, ROUND_HALF_UP, &s, &e), UVS_OK);
+    ck_assert_uint_eq(s.energy_wh, 1000);
+    ck_assert_int_eq(s.total, 200);
+    ck_assert_int_eq(s.change, 100);
+    ck_assert_uint_eq(s.after.bought_wh, 1000);
+    /* debt and the fixed charge are taken the same way */
+    t.fixed_monthly = 50;
+    struct tariff_debt d = {.debt = 1000, .recover_fixed = 25};
+    ck_assert_int_eq(tariff_reprice(&t, &new_month, &d, 300, 1000, ROUND_HALF_UP, &s, &e), UVS_OK);
+    ck_assert_int_eq(s.debt_recovered, 25);
+    ck_assert_int_eq(s.fixed_charge, 50);
+    ck_assert_int_eq(s.total, 275);
+    ck_assert_int_eq(s.change, 25);
+}
+END_TEST
+
 Suite *tariff_suite(void)
 {
     Suite *s = suite_create("tariff");
@@ -256,6 +281,7 @@ Suite *tariff_suite(void)
     tcase_add_test(tc, lifeline_units_once_a_month);
     tcase_add_test(tc, nothing_bought_is_refused);
     tcase_add_test(tc, property_total_never_exceeds_tendered);
+    tcase_add_test(tc, reprice_to_what_the_medium_carries);
     suite_add_tcase(s, tc);
     return s;
 }
