@@ -152,3 +152,23 @@ fuzz: fuzz-build
 	    >$(FUZZ_BUILD)/$$n.log 2>&1 || { tail -n 40 $(FUZZ_BUILD)/$$n.log; exit 1; }; \
 	  grep -E "^(#[0-9]+).*DONE" $(FUZZ_BUILD)/$$n.log | tail -n1; \
 	done
+
+# ---- install --------------------------------------------------------------
+# make install [PREFIX=/usr/local] [DESTDIR=...]: the programs, the drivers,
+# and for driver makers the one header and a pkg-config file
+# (pkg-config --cflags univend-driver).
+PREFIX  ?= /usr/local
+INSTALL_DRIVER_DIR = $(PREFIX)/lib/univend/drivers
+.PHONY: install install-build install-sdk
+install-build:
+	$(MAKE) --no-print-directory BUILD=$(BUILD)/install DRIVER_DIR=$(INSTALL_DRIVER_DIR) all
+install: install-build install-sdk
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(INSTALL_DRIVER_DIR)
+	install -m 0755 $(BUILD)/install/univend $(BUILD)/install/univend-kiosk $(DESTDIR)$(PREFIX)/bin/
+	install -m 0755 $(BUILD)/install/drivers/*.so $(DESTDIR)$(INSTALL_DRIVER_DIR)/
+# what a driver maker needs: the header and the pkg-config file
+install-sdk:
+	install -d $(DESTDIR)$(PREFIX)/include/univend $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 0644 drivers/univend_driver.h $(DESTDIR)$(PREFIX)/include/univend/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@ABI@|'"$$(sed -n 's/^#define UV_ABI_MAJOR \([0-9]*\)u.*/\1/p' drivers/univend_driver.h)"'.'"$$(sed -n 's/^#define UV_ABI_MINOR \([0-9]*\)u.*/\1/p' drivers/univend_driver.h)"'|g' \
+	  drivers/univend-driver.pc.in >$(DESTDIR)$(PREFIX)/lib/pkgconfig/univend-driver.pc

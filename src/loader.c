@@ -388,3 +388,249 @@ uv_status loader_probe(const char *path, const char *file, const struct uv_host_
                  WIFEXITED(wst) ? WEXITSTATUS(wst) : -1);
     return out->status;
 }
+
+/* ---- conformance checks ------------------------------------------------ */
+
+static void c_log(void *host, int level, const char *m)
+{
+    (void)host;
+    (void)level;
+    (void)m;
+}
+static int64_t c_now(void *host)
+{
+    (void)host;
+    return (int64_t)time(NULL);
+}
+static int c_random(void *host, void *buf, size_t len)
+{
+    (void)host;
+    memset(buf, 0x5A, len);
+    return UV_OK;
+}
+static int c_key_get(void *host, const char *ref, void *buf, size_t cap, size_t *len)
+{
+    (void)host;
+    (void)ref;
+    (void)buf;
+    (void)cap;
+    if (len)
+        *len = 0;
+    return UV_E_KEY_MISSING;
+}
+static void c_wipe(void *buf, size_t len)
+{
+    explicit_bzero(buf, len);
+}
+
+/* One line to the parent: "P name" passed, "F name: why" failed, "S name"
+   started (so a crash can be named). */
+static void c_line(int fd, char kind, const char *name, const char *why)
+{
+    char line[512];
+    int n = snprintf(line, sizeof line, "%c %s%s%s\n", kind, name, why ? ": " : "", why ? why : "");
+    if (n > 0 && write(fd, line, (size_t)(n < (int)sizeof line ? n : (int)sizeof line - 1)) < 0) {
+    }
+}
+
+#define CHECK(name, cond, why)                                                                   \
+    do {                                                                                         \
+        c_line(fd, 'S', name, NULL);                                                             \
+        c_line(fd, (cond) ? 'P' : 'F', name, (cond) ? NULL : why);                               \
+    } while (0)
+
+static void conformance_child(const char *path, const char *file, int fd)
+{
+    struct uv_loaded l;
+    struct uv_error e = {0};
+    struct uv_host_services svc = {sizeof svc, UV_ABI_MAJOR, UV_ABI_MINOR, c_log, c_now, c_random,
+                                   c_key_get, c_wipe};
+    c_line(fd, 'S', "load", NULL);
+    if (loader_load(path, file, &l, &e) != UVS_OK) {
+        c_line(fd, 'F', "load", e.message);
+        return;
+    }
+    c_line(fd, 'P', "load", NULL);
+    const struct uv_driver *d = l.desc;
+    c_line(fd, 'S', "self test", NULL);
+    int rc = d->self_test(&svc, NULL);
+    c_line(fd, rc == UV_OK ? 'P' : 'F', "self test", rc == UV_OK ? NULL : d->strerror(rc));
+    static const int codes[] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17,
+                                18, 19, 20, 99, -1, UV_E_VENDOR_BASE, UV_E_VENDOR_BASE + 1};
+    int texts = 1;
+    c_line(fd, 'S', "strerror for every code", NULL);
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++) {
+        const char *t = d->strerror(codes[i]);
+        if (t == NULL || strnlen(t, 256) == 256)
+            texts = 0;
+    }
+    c_line(fd, texts ? 'P' : 'F', "strerror for every code", texts ? NULL : "NULL or unterminated");
+    void *ctx = NULL;
+    c_line(fd, 'S', "open", NULL);
+    rc = d->open(&svc, NULL, NULL, 0, &ctx);
+    if (rc != UV_OK || ctx == NULL) {
+        c_line(fd, 'F', "open", rc != UV_OK ? d->strerror(rc) : "no context returned");
+        return;
+    }
+    c_line(fd, 'P', "open", NULL);
+    const char *le = d->last_error(ctx);
+    CHECK("last_error is never NULL", le != NULL, "NULL");
+    CHECK("verify(NULL meter) fails", d->verify(ctx, NULL, NULL) != UV_OK, "returned UV_OK");
+    struct uv_meter m;
+    memset(&m, 0, sizeof m);
+    m.struct_size = sizeof m;
+    m.number = "0";
+    m.type_code = d->type_codes[0];
+    struct uv_medium_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    c_line(fd, 'S', "verify without keys or parameters", NULL);
+    rc = d->verify(ctx, &m, &info);
+    c_line(fd, 'P', "verify without keys or parameters", NULL); /* returning at all is the test */
+    struct uv_issue_result res;
+    memset(&res, 0, sizeof res);
+    res.struct_size = sizeof res;
+    CHECK("issue_credit(NULL request) fails", d->issue_credit(ctx, &m, NULL, &res) != UV_OK,
+          "returned UV_OK");
+    struct uv_credit_request req = {sizeof req, UV_CREDIT_ELECTRICITY, 0, 1};
+    CHECK("issue_credit of nothing fails", d->issue_credit(ctx, &m, &req, &res) != UV_OK,
+          "returned UV_OK for 0 Wh");
+    /* an output smaller than the driver's struct: it must refuse and write
+       nothing past struct_size */
+    union {
+        struct uv_issue_result r;
+        unsigned char raw[sizeof(struct uv_issue_result) + 64];
+    } small;
+    memset(&small, 0xA5, sizeof small);
+    small.r.struct_size = 8;
+    req.amount = 100000;
+    rc = d->issue_credit(ctx, &m, &req, &small.r);
+    int intact = 1;
+    for (size_t i = 8; i < sizeof small.raw; i++)
+        if (small.raw[i] != 0xA5)
+            intact = 0;
+    CHECK("a too small output is refused and not overrun", rc != UV_OK && intact,
+          rc == UV_OK ? "returned UV_OK" : "wrote past struct_size");
+    if (d->decode_token) {
+        static const char *garbage[] = {"", "abc", "12345", "\xff\xfe\xfd",
+                                        "99999999999999999999999999999999999999999999999999"
+                                        "99999999999999999999999999999999999999999999999999"
+                                        "99999999999999999999999999999999999999999999999999"};
+        struct uv_token_info ti;
+        int ok = 1;
+        c_line(fd, 'S', "decode_token refuses garbage", NULL);
+        for (size_t i = 0; i < sizeof garbage / sizeof garbage[0]; i++) {
+            memset(&ti, 0, sizeof ti);
+            ti.struct_size = sizeof ti;
+            if (d->decode_token(ctx, &m, garbage[i], &ti) == UV_OK)
+                ok = 0;
+        }
+        memset(&ti, 0, sizeof ti);
+        ti.struct_size = sizeof ti;
+        if (d->decode_token(ctx, &m, NULL, &ti) == UV_OK)
+            ok = 0;
+        c_line(fd, ok ? 'P' : 'F', "decode_token refuses garbage", ok ? NULL : "accepted one");
+    }
+    if (d->issue_mgmt) {
+        CHECK("issue_mgmt(NULL request) fails", d->issue_mgmt(ctx, &m, NULL, &res) != UV_OK,
+              "returned UV_OK");
+        struct uv_mgmt_request mr = {sizeof mr, 0x7FFFFFFF, 0, NULL, 0};
+        CHECK("issue_mgmt of an unknown operation fails", d->issue_mgmt(ctx, &m, &mr, &res) != UV_OK,
+              "returned UV_OK");
+    }
+    c_line(fd, 'S', "close", NULL);
+    d->close(ctx);
+    l.dctx = NULL;
+    c_line(fd, 'P', "close", NULL);
+    loader_unload(&l);
+}
+
+uv_status loader_conformance(const char *path, const char *file, int timeout_ms, FILE *out,
+                             unsigned *failures)
+{
+    int p[2];
+    *failures = 0;
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return UVS_IO;
+    fflush(NULL);
+    pid_t parent = getpid(), pid = fork();
+    if (pid < 0) {
+        close(p[0]);
+        close(p[1]);
+        return UVS_IO;
+    }
+    if (pid == 0) {
+        close(p[0]);
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(1);
+        if (getenv("UNIVEND_DRIVER_DEBUG") == NULL) {
+            int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+            if (devnull >= 0) {
+                dup2(devnull, STDERR_FILENO);
+                close(devnull);
+            }
+        }
+        conformance_child(path, file, p[1]);
+        _exit(0);
+    }
+    close(p[1]);
+    char buf[8192], started[256] = "load";
+    size_t have = 0;
+    int64_t deadline = ms_now() + timeout_ms;
+    int timed_out = 0;
+    for (;;) {
+        int64_t left = deadline - ms_now();
+        if (left <= 0) {
+            timed_out = 1;
+            break;
+        }
+        struct pollfd pf = {.fd = p[0], .events = POLLIN};
+        int pr = poll(&pf, 1, (int)left);
+        if (pr < 0 && errno == EINTR)
+            continue;
+        if (pr == 0) {
+            timed_out = 1;
+            break;
+        }
+        ssize_t r = read(p[0], buf + have, sizeof buf - 1 - have);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            break;
+        have += (size_t)r;
+        buf[have] = '\0';
+        char *nl;
+        while ((nl = strchr(buf, '\n')) != NULL) {
+            *nl = '\0';
+            if (buf[0] == 'S')
+                snprintf(started, sizeof started, "%.200s", buf + 2);
+            else if (buf[0] == 'P')
+                fprintf(out, "PASS  %s\n", buf + 2);
+            else if (buf[0] == 'F') {
+                fprintf(out, "FAIL  %s\n", buf + 2);
+                (*failures)++;
+            }
+            size_t used = (size_t)(nl - buf) + 1;
+            memmove(buf, nl + 1, have - used + 1);
+            have -= used;
+        }
+        if (have == sizeof buf - 1)
+            have = 0; /* a line that long is not ours */
+    }
+    close(p[0]);
+    if (timed_out)
+        kill(pid, SIGKILL);
+    int wst = 0;
+    while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
+        ;
+    if (timed_out) {
+        fprintf(out, "FAIL  %s: hung (no answer in %d ms)\n", started, timeout_ms);
+        (*failures)++;
+    } else if (WIFSIGNALED(wst) || (WIFEXITED(wst) && WEXITSTATUS(wst) != 0)) {
+        fprintf(out, "FAIL  %s: the driver crashed (%s)\n", started,
+                WIFSIGNALED(wst) ? strsignal(WTERMSIG(wst)) : "exit status");
+        (*failures)++;
+    }
+    return *failures ? UVS_DRIVER : UVS_OK;
+}

@@ -19,6 +19,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../drivers/univend_driver.h"
 #include "status.h"
@@ -70,5 +71,12 @@ uv_status loader_load(const char *path, const char *file, struct uv_loaded *out,
 void loader_unload(struct uv_loaded *l);
 uv_status loader_probe(const char *path, const char *file, const struct uv_host_services *svc,
                        void *host, int timeout_ms, struct uv_probe *out);
+/* Conformance checks for driver makers, in a child process with a time
+   limit: the self test, every text function, and bad-input calls that must
+   fail cleanly without writing past what they are given. The child sees a
+   key store with no keys. One line per check on out; *failures counts them
+   (a crash or hang counts, naming the check it happened in). */
+uv_status loader_conformance(const char *path, const char *file, int timeout_ms, FILE *out,
+                             unsigned *failures);
 
 #endif

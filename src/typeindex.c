@@ -388,7 +388,11 @@ uv_status typeindex_check_file(struct uv_ctx *ctx, const char *file_arg, FILE *o
             pr.info.has_read_medium ? " read-medium" : "");
     for (unsigned i = 0; i < pr.info.n_codes; i++)
         fprintf(out, " %s", pr.info.codes[i]);
-    fprintf(out, "\n");
+    fprintf(out, "\nconformance:\n");
+    unsigned failures = 0;
+    st = loader_conformance(path, file, UV_PROBE_TIMEOUT_MS, out, &failures);
+    if (st != UVS_OK)
+        return uv_fail(&ctx->err, UVS_DRIVER, "%u conformance check(s) failed", failures);
     return UVS_OK;
 }
 

@@ -34,3 +34,6 @@ bare_kiosk() {
   uv init --kdf-iterations 1000 >/dev/null
   echo "driver_dir = $T/drivers" >>"$T/kiosk/univend.conf"
 }
+
+# the project's top directory (for tests that build against it)
+UV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
