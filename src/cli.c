@@ -15,6 +15,7 @@
 #include "export.h"
 #include "hq.h"
 #include "money.h"
+#include "cli_mgmt.h"
 #include "clerks.h"
 #include "print.h"
 #include "report.h"
@@ -64,6 +65,8 @@ static const char usage_text[] =
     "  driver scan | check FILE\n"
     "  audit list [--limit K] | verify\n"
     "  store verify                          check receipts, counters, chains\n"
+    "  engineering power-limit|clear-credit|clear-tamper|tariff-rate|key-change|rollover\n"
+    "       --meter N ... --reason TEXT | engineering list [--meter N]   (supervisor)\n"
     "  export [--dir D] | export --rewrite FIRST[-LAST] [--dir D] | export list\n"
     "  export pubkey                         the key head office registers\n"
     "  import FILE|DIR...                    (head office) verify and merge exports\n"
@@ -718,6 +721,8 @@ int cli_main(int argc, char **argv)
             rc = cmd_receipt(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "token") == 0) {
             rc = cmd_token(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "engineering") == 0) {
+            rc = cli_engineering(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "export") == 0) {
             rc = cmd_export(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "import") == 0) {

@@ -255,12 +255,37 @@ M(M_SUP_PIN_FORMAT, "A PIN is 4 to 12 digits.", "密码为 4 至 12 位数字。
 M(M_SUP_PIN_MISMATCH, "The two PINs differ.", "两次输入的密码不一致。")
 M(M_SUP_PIN_SET, "PIN changed.", "密码已更改。")
 M(M_SUP_ENG_NONE, "Engineering tokens: not offered by any driver. None of the registered meter "
-                  "drivers has engineering (management) functions; the STS driver does not offer "
-                  "them yet.",
-  "工程电码：没有任何驱动提供。已注册的电表驱动均无工程（管理）功能；STS 驱动暂不提供。")
-M(M_SUP_ENG_SOME, "Engineering tokens are offered by the drivers of: {1}. Issuing them from the "
-                  "kiosk arrives with the engineering-token feature.",
-  "以下类型的驱动提供工程电码：{1}。在终端上发行工程电码将在工程电码功能中提供。")
+                  "drivers has engineering (management) functions.",
+  "工程电码：没有任何驱动提供。已注册的电表驱动均无工程（管理）功能。")
+M(M_SUP_ENG_INTRO, "For {1}. 1 power limit (value: W)  2 clear credit (electricity/all)  "
+                   "3 clear tamper  4 tariff rate (value)  5 key change (value: new key "
+                   "revision)  6 roll-over 1993->2014",
+  "适用类型：{1}。操作：1 最大功率（值：瓦）2 清除余额（值：electricity 或 all）3 清除窃电状态 "
+  "4 费率（值）5 更换密钥（值：新密钥版本）6 基准日期翻转 1993->2014。")
+M(M_SUP_ENG_F_ACTION, "Action (1-6)", "操作（1-6）")
+M(M_SUP_ENG_F_VALUE, "Value", "值")
+M(M_SUP_ENG_F_REASON, "Reason", "原因")
+M(M_SUP_ENG_BAD_ACTION, "The action is a number from 1 to 6.", "操作须为 1 至 6 的数字。")
+M(M_SUP_ENG_NEED_VALUE, "This action needs a value (a whole number).", "此操作需要一个值（整数）。")
+M(M_SUP_ENG_OP1, "Set maximum power limit", "设置最大功率")
+M(M_SUP_ENG_OP2, "Clear credit", "清除余额")
+M(M_SUP_ENG_OP3, "Clear tamper condition", "清除窃电状态")
+M(M_SUP_ENG_OP4, "Set tariff rate", "设置费率")
+M(M_SUP_ENG_OP5, "Key change", "更换密钥")
+M(M_SUP_ENG_OP6, "TID roll-over key change (1993 -> 2014)", "TID 翻转密钥更换（1993 -> 2014）")
+M(M_SUP_ENG_TOKEN_TITLE, "Engineering token", "工程电码")
+M(M_SUP_ENG_TOKEN_FOR, "Meter {1}: {2}", "电表 {1}：{2}")
+M(M_SUP_ENG_TOKEN_N, "TOKEN {1} of {2}", "电码 第 {1} 个，共 {2} 个")
+M(M_SUP_ENG_RECORD, "Record {1}   Reason: {2}", "记录 {1}   原因：{2}")
+M(M_SUP_ENG_KEY_HINT, "The customer types token 1, then token 2. Unused credit tokens must be "
+                      "entered BEFORE them: afterwards they are refused. Sell credit only after "
+                      "both.",
+  "客户须先输入第 1 个电码，再输入第 2 个。未使用的充值电码须在此之前输入，之后将被拒绝。两个电码"
+  "输入完毕后再售电。")
+M(M_SUP_ENG_ROLL_HINT, "Roll-over: the meter forgets its used token ids and moves to base date "
+                       "2014.", "翻转：电表清除已用电码编号，基准日期改为 2014。")
+M(M_HELP_ENG_NEXT, "Enter: next token", "回车：下一个电码")
+M(M_HELP_ENG_DONE, "Enter: done (the tokens are stored and audited)", "回车：完成（电码已保存并审计）")
 M(M_SUP_EXPORT_DONE, "Wrote {1} to {2} (receipts {3}). Take the medium to head office.",
   "已将 {1} 写入 {2}（票据 {3}）。请将介质送交总部。")
 M(M_SUP_EXPORT_NODIR, "No export directory is set: add export_dir = /media/usb (the mount point "

@@ -12,8 +12,10 @@
 #include "export.h"
 #include "i18n.h"
 #include "masterdata.h"
+#include "mgmt.h"
 #include "money.h"
 #include "params.h"
+#include "receipt.h"
 #include "typeindex.h"
 
 #define TABLE_CAP 1000
@@ -560,6 +562,181 @@ static void clerks(struct kiosk *k)
 
 /* ---- engineering tokens and export ---------------------------------------------- */
 
+/* Large digits for the token screen (a 3x5 font, as on the sale screen):
+   half blocks in 3 rows with UTF-8, '#' in 5 rows otherwise. */
+static const char *const eng_font[10][5] = {
+    {"###", "#.#", "#.#", "#.#", "###"}, {".#.", "##.", ".#.", ".#.", "###"},
+    {"###", "..#", "###", "#..", "###"}, {"###", "..#", "###", "..#", "###"},
+    {"#.#", "#.#", "###", "..#", "..#"}, {"###", "#..", "###", "..#", "###"},
+    {"###", "#..", "###", "#.#", "###"}, {"###", "..#", "..#", "..#", "..#"},
+    {"###", "#.#", "###", "#.#", "###"}, {"###", "#.#", "###", "..#", "###"},
+};
+
+static void eng_big_row(const struct kiosk *k, int y, int x, const char *d, size_t n, int r)
+{
+    int cx = x;
+    for (size_t i = 0; i < n; i++) {
+        char cell[16] = "";
+        size_t o = 0;
+        int dg = d[i] - '0';
+        for (int col = 0; col < 3 && dg >= 0 && dg <= 9; col++) {
+            const char *px;
+            if (!k->utf8) {
+                px = eng_font[dg][r][col] == '#' ? "#" : " ";
+            } else {
+                int top = eng_font[dg][2 * r][col] == '#';
+                int bot = 2 * r + 1 < 5 && eng_font[dg][2 * r + 1][col] == '#';
+                px = top && bot ? "\xe2\x96\x88" : top ? "\xe2\x96\x80" : bot ? "\xe2\x96\x84" : " ";
+            }
+            size_t len = strlen(px);
+            memcpy(cell + o, px, len);
+            o += len;
+            cell[o] = '\0';
+        }
+        ui_put(y, cx, 3, A_BOLD, cell);
+        cx += (i % 4 == 3) ? 6 : 4;
+    }
+}
+
+/* The token in large digits: groups 1-3, then 4-5; returns rows used. */
+static int eng_big_token(const struct kiosk *k, int y, const char *token)
+{
+    char d[32];
+    size_t n = 0;
+    for (const char *p = token; *p && n < sizeof d - 1; p++)
+        if (*p >= '0' && *p <= '9')
+            d[n++] = *p;
+    int rows = k->utf8 ? 3 : 5, used = 0;
+    for (size_t start = 0; start < n; start += 12) {
+        size_t len = n - start > 12 ? 12 : n - start;
+        int w = (int)(len / 4) * 18 - 3 + (int)(len % 4) * 4;
+        int x = (ui_width() - w) / 2;
+        for (int r = 0; r < rows; r++)
+            eng_big_row(k, y + used + r, x < 0 ? 0 : x, d + start, len, r);
+        used += rows + 1;
+    }
+    return used;
+}
+
+struct eng_arg {
+    struct rec_mgmt rec;
+    int action;          /* 1..6 */
+};
+
+static const enum msg eng_op_label[7] = {M_SUP_ENG_OP1, M_SUP_ENG_OP1, M_SUP_ENG_OP2,
+                                         M_SUP_ENG_OP3, M_SUP_ENG_OP4, M_SUP_ENG_OP5,
+                                         M_SUP_ENG_OP6};
+
+static int eng_number(const char *s, uint64_t *out)
+{
+    char *end;
+    if (s == NULL || *s < '0' || *s > '9')
+        return 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*end != '\0')
+        return 0;
+    *out = v;
+    return 1;
+}
+
+static int eng_submit(struct kiosk *k, struct ui_field *f, size_t n, void *arg)
+{
+    struct eng_arg *a = arg;
+    (void)n;
+    const char *meter = f[0].buf, *value = f[2].buf, *reason = f[3].buf;
+    int action = (strlen(f[1].buf) == 1 && f[1].buf[0] >= '1' && f[1].buf[0] <= '6')
+                     ? f[1].buf[0] - '0'
+                     : 0;
+    if (action == 0) {
+        ui_msg(k, MSG_ERR, tr(M_SUP_ENG_BAD_ACTION));
+        return 0;
+    }
+    uint32_t op = 0;
+    uint64_t num = 0;
+    char params[REC_PARAMS_MAX] = "", krn[8];
+    uv_status st = UVS_OK;
+    switch (action) {
+    case 1:
+    case 4:
+    case 5:
+        if (!eng_number(value, &num)) {
+            ui_msg(k, MSG_ERR, tr(M_SUP_ENG_NEED_VALUE));
+            return 0;
+        }
+        op = action == 1 ? UV_MGMT_SET_POWER_LIMIT
+             : action == 4 ? UV_MGMT_SET_TARIFF_RATE
+                           : UV_MGMT_KEY_CHANGE;
+        if (action == 5) {
+            snprintf(params, sizeof params, "new_krn=%llu\n", (unsigned long long)num);
+            num = 0;
+        }
+        break;
+    case 2:
+        op = UV_MGMT_CLEAR_CREDIT;
+        if (value[0]) {
+            char line[sizeof f[2].buf + 16];
+            snprintf(line, sizeof line, "register=%s", value);
+            st = params_add(params, sizeof params, line, &k->ctx->err);
+        }
+        break;
+    case 3:
+        op = UV_MGMT_CLEAR_TAMPER;
+        break;
+    default:
+        op = UV_MGMT_KEY_CHANGE;
+        st = mgmt_rollover_params(k->ctx, meter, params, sizeof params, krn, sizeof krn);
+        break;
+    }
+    if (st == UVS_OK)
+        st = vend_mgmt(k->ctx, meter, op, num, params, reason, &a->rec);
+    ui_check_fatal(k, st);
+    if (st != UVS_OK) {
+        ui_msg_err(k);
+        return 0;
+    }
+    a->action = action;
+    return 1;
+}
+
+/* One page per token, in the order they are to be entered. */
+static void eng_show_tokens(struct kiosk *k, const struct eng_arg *a)
+{
+    const struct rec_mgmt *r = &a->rec;
+    for (uint32_t i = 0; i < r->n_tokens && i < REC_TOKENS;) {
+        char buf[600], nn[16], tot[16], g[REC_TOKEN_MAX * 2], no[32];
+        int last = i + 1 >= r->n_tokens;
+        ui_frame(k, tr(M_SUP_ENG_TOKEN_TITLE), tr(last ? M_HELP_ENG_DONE : M_HELP_ENG_NEXT));
+        int y = ui_top(), W = ui_width() - 4;
+        trf(buf, sizeof buf, M_SUP_ENG_TOKEN_FOR, r->meter, tr(eng_op_label[a->action]), NULL);
+        ui_put(y++, 2, W, A_BOLD, buf);
+        snprintf(no, sizeof no, "%llu", (unsigned long long)r->number);
+        trf(buf, sizeof buf, M_SUP_ENG_RECORD, no, r->reason, NULL);
+        ui_put(y++, 2, W, A_NORMAL, buf);
+        y++;
+        snprintf(nn, sizeof nn, "%u", i + 1);
+        snprintf(tot, sizeof tot, "%u", r->n_tokens);
+        trf(buf, sizeof buf, M_SUP_ENG_TOKEN_N, nn, tot, NULL);
+        token_group(r->tokens[i], g, sizeof g);
+        ui_put(y++, 2, W, A_BOLD | A_REVERSE, buf);
+        y += eng_big_token(k, y + 1, r->tokens[i]) + 1;
+        snprintf(buf, sizeof buf, "%s  %s", tr(M_TOKEN_LABEL), g);
+        if (y <= ui_bottom())
+            ui_put(y++, 2, W, A_BOLD, buf);
+        if (r->n_tokens > 1 && y + 1 <= ui_bottom())
+            y += ui_wrap(y + 1, ui_x0() + 2, W, 2, A_NORMAL, tr(M_SUP_ENG_KEY_HINT)) + 1;
+        if (a->action == 6 && y + 1 <= ui_bottom())
+            ui_wrap(y + 1, ui_x0() + 2, W, 1, A_NORMAL, tr(M_SUP_ENG_ROLL_HINT));
+        ui_refresh(k);
+        int c = ui_key(k);
+        if (c == K_UNWIND)
+            return;
+        if (c == K_REDRAW)
+            continue;
+        if (c == K_ENTER || c == K_ESC || c == K_FN(KEY_F(10)))
+            i++;
+    }
+}
+
 static void engineering(struct kiosk *k)
 {
     struct uv_driver_status *ds = calloc(TABLE_CAP, sizeof *ds);
@@ -585,12 +762,25 @@ static void engineering(struct kiosk *k)
         }
     }
     free(ds);
-    char text[1024];
-    if (!offered[0])
-        snprintf(text, sizeof text, "%s", tr(M_SUP_ENG_NONE));
-    else
-        trf(text, sizeof text, M_SUP_ENG_SOME, offered, NULL, NULL);
-    ui_notice(k, tr(M_SUP_ENGINEERING), text);
+    if (!offered[0]) {
+        ui_notice(k, tr(M_SUP_ENGINEERING), tr(M_SUP_ENG_NONE));
+        return;
+    }
+    char intro[1024];
+    trf(intro, sizeof intro, M_SUP_ENG_INTRO, offered, NULL, NULL);
+    struct eng_arg *a = calloc(1, sizeof *a);
+    if (a == NULL)
+        return;
+    struct ui_field f[4];
+    ui_field_init(&f[0], tr(M_SUP_F_METER), 20, UF_DIGITS, NULL);
+    ui_field_init(&f[1], tr(M_SUP_ENG_F_ACTION), 1, UF_DIGITS, NULL);
+    ui_field_init(&f[2], tr(M_SUP_ENG_F_VALUE), 20, UF_ASCII, NULL);
+    ui_field_init(&f[3], tr(M_SUP_ENG_F_REASON), 120, 0, NULL);
+    f[3].width = 44;
+    if (ui_form(k, tr(M_SUP_ENGINEERING), intro, f, 4, eng_submit, a))
+        eng_show_tokens(k, a);
+    explicit_bzero(a, sizeof *a);
+    free(a);
 }
 
 static void export_data(struct kiosk *k)

@@ -237,6 +237,80 @@ sts_rc sts_block_parse(uint8_t token_class, uint64_t block, sts_block_fields *ou
 }
 
 /* ------------------------------------------------------------------------ */
+/* Class 2 key change pair                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* The 44 payload bits <-> the rnd(4) | tid(24) | amount(16) carrier. */
+static void fields_from_payload(uint8_t subclass, uint64_t p, sts_block_fields *f)
+{
+    memset(f, 0, sizeof *f);
+    f->token_class = 2;
+    f->subclass = subclass;
+    f->rnd = (uint8_t)((p >> 40) & 0xF);
+    f->tid = (uint32_t)((p >> 16) & STS_TID_MAX);
+    f->amount = (uint16_t)(p & 0xFFFF);
+}
+
+static uint64_t payload_from_fields(const sts_block_fields *f)
+{
+    return ((uint64_t)(f->rnd & 0xF) << 40) | ((uint64_t)(f->tid & STS_TID_MAX) << 16) |
+           f->amount;
+}
+
+sts_rc sts_keychange_pack(const sts_keychange *kc, sts_block_fields *first,
+                          sts_block_fields *second)
+{
+    if (first != NULL)
+        memset(first, 0, sizeof *first);
+    if (second != NULL)
+        memset(second, 0, sizeof *second);
+    if (kc == NULL || first == NULL || second == NULL || kc->krn == 0 || kc->krn > 15 ||
+        kc->ro > 1 || kc->kt > 3)
+        return STS_ERR_ARG;
+
+    uint32_t nkho = 0, nklo = 0;
+    for (int i = 0; i < 4; i++) {
+        nkho = (nkho << 8) | kc->new_key[i];
+        nklo = (nklo << 8) | kc->new_key[4 + i];
+    }
+    /* KENHO(4) KRN(4) RO(1) Res(1)=0 KT(2) NKHO(32) */
+    const uint64_t p1 = ((uint64_t)(kc->ken >> 4) << 40) | ((uint64_t)kc->krn << 36) |
+                        ((uint64_t)kc->ro << 35) | ((uint64_t)kc->kt << 32) | nkho;
+    /* KENLO(4) TI(8) NKLO(32) */
+    const uint64_t p2 = ((uint64_t)(kc->ken & 0xF) << 40) | ((uint64_t)kc->ti << 32) | nklo;
+    fields_from_payload(STS_C2_SET_1ST_SECTION_KEY, p1, first);
+    fields_from_payload(STS_C2_SET_2ND_SECTION_KEY, p2, second);
+    return STS_OK;
+}
+
+sts_rc sts_keychange_unpack(const sts_block_fields *f, sts_keychange *kc, uint8_t *res)
+{
+    if (f == NULL || kc == NULL || f->token_class != 2)
+        return STS_ERR_ARG;
+    const uint64_t p = payload_from_fields(f);
+    const uint32_t half = (uint32_t)(p & 0xFFFFFFFFu);
+    if (f->subclass == STS_C2_SET_1ST_SECTION_KEY) {
+        kc->ken = (uint8_t)((kc->ken & 0x0F) | (((p >> 40) & 0xF) << 4));
+        kc->krn = (uint8_t)((p >> 36) & 0xF);
+        kc->ro = (uint8_t)((p >> 35) & 1);
+        if (res != NULL)
+            *res = (uint8_t)((p >> 34) & 1);
+        kc->kt = (uint8_t)((p >> 32) & 3);
+        for (int i = 0; i < 4; i++)
+            kc->new_key[i] = (uint8_t)(half >> (8 * (3 - i)));
+        return STS_OK;
+    }
+    if (f->subclass == STS_C2_SET_2ND_SECTION_KEY) {
+        kc->ken = (uint8_t)((kc->ken & 0xF0) | ((p >> 40) & 0xF));
+        kc->ti = (uint8_t)((p >> 32) & 0xFF);
+        for (int i = 0; i < 4; i++)
+            kc->new_key[4 + i] = (uint8_t)(half >> (8 * (3 - i)));
+        return STS_OK;
+    }
+    return STS_ERR_ARG;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Class-bit transposition                                                   */
 /* ------------------------------------------------------------------------ */
 

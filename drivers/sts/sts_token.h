@@ -188,6 +188,87 @@ sts_rc sts_block_build(const sts_block_fields *in, uint64_t *block);
 sts_rc sts_block_parse(uint8_t token_class, uint64_t block, sts_block_fields *out);
 
 /* ------------------------------------------------------------------------ */
+/* Class 2: meter specific management tokens (IEC 62055-41 6.2, Table 1)     */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Class 2 subclasses.  Field layouts of the 64-bit data block below the
+ * 4-bit SubClass (bit 63 down to bit 0, CRC over class..payload as usual):
+ *
+ *   0 SetMaximumPowerLimit   RND(4) TID(24) MPL(16)      CRC(16)  MPL in W,
+ *                                                                 plain binary
+ *   1 ClearCredit            RND(4) TID(24) Register(16) CRC(16)
+ *   2 SetTariffRate          RND(4) TID(24) Rate(16)     CRC(16)
+ *   3 Set1stSectionDecoderKey KENHO(4) KRN(4) RO(1) Res(1) KT(2) NKHO(32) CRC
+ *   4 Set2ndSectionDecoderKey KENLO(4) TI(8) NKLO(32)    CRC(16)
+ *   5 ClearTamperCondition   RND(4) TID(24) Pad(16)=0    CRC(16)
+ *   6 SetMaximumPhasePowerUnbalanceLimit RND TID MPPUL(16) CRC
+ *   7 SetWaterMeterFactor    RND(4) TID(24) WMFactor(16) CRC(16)
+ *   8, 9 Set3rd/4thSectionDecoderKey (128-bit keys only; not built here)
+ *
+ * Subclasses 0-2 and 5-7 have the class 0 layout, so they travel in
+ * sts_block_fields as they are (the 16-bit value in `amount`).  The key
+ * change pair (3 and 4) carries no TID; sts_keychange_pack() and
+ * sts_keychange_unpack() map it onto the same 44 payload bits.
+ *
+ * The 64-bit new DecoderKey is split NKHO = its most significant 32 bits
+ * (bytes 0-3 as held here), NKLO = its least significant 32 bits.  Both
+ * tokens are encrypted under the CURRENT DecoderKey, like any class 2 token.
+ * KEN (KeyExpiryNumber, 8 bits) is split into KENHO (bits 7..4, in the first
+ * token) and KENLO (bits 3..0, in the second); 255 means "never expires".
+ * RO = 1 marks a roll-over key change: the meter clears its TID memory (the
+ * base date moves on, e.g. 1993 -> 2014).  Res must be 0.
+ */
+enum {
+    STS_C2_SET_MAX_POWER_LIMIT = 0,
+    STS_C2_CLEAR_CREDIT = 1,
+    STS_C2_SET_TARIFF_RATE = 2,
+    STS_C2_SET_1ST_SECTION_KEY = 3,
+    STS_C2_SET_2ND_SECTION_KEY = 4,
+    STS_C2_CLEAR_TAMPER = 5,
+    STS_C2_SET_MAX_PHASE_UNBALANCE = 6,
+    STS_C2_SET_WATER_METER_FACTOR = 7,
+    STS_C2_SET_3RD_SECTION_KEY = 8,
+    STS_C2_SET_4TH_SECTION_KEY = 9
+};
+
+/* ClearCredit Register values: one credit register, or all of them. */
+#define STS_REGISTER_ELECTRICITY 0x0000u
+#define STS_REGISTER_WATER 0x0001u
+#define STS_REGISTER_GAS 0x0002u
+#define STS_REGISTER_TIME 0x0003u
+#define STS_REGISTER_ALL 0xFFFFu
+
+/* The content of a Set1st/Set2ndSectionDecoderKey pair. */
+typedef struct {
+    uint8_t ken;          /* KeyExpiryNumber of the new key, 0..255      */
+    uint8_t krn;          /* new KeyRevisionNumber, 1..9 (4 bits)        */
+    uint8_t ro;           /* roll-over key change: 0 or 1                */
+    uint8_t kt;           /* new KeyType, 0..3 (2 bits)                  */
+    uint8_t ti;           /* new TariffIndex, 0..99 (8 bits)             */
+    uint8_t new_key[8];   /* the new DecoderKey, most significant byte first */
+} sts_keychange;
+
+/*
+ * Builds the fields of the two key change tokens (class 2, subclasses 3
+ * and 4), ready for sts_token_encode() under the current DecoderKey.
+ * STS_ERR_ARG on NULL pointers, krn outside 1..15, ro > 1, kt > 3; on error
+ * both outputs are zeroed.  The outputs hold key material: wipe them.
+ */
+sts_rc sts_keychange_pack(const sts_keychange *kc, sts_block_fields *first,
+                          sts_block_fields *second);
+
+/*
+ * Reads one token of the pair back into kc: a subclass 3 block fills ken
+ * bits 7..4, krn, ro, kt and new_key bytes 0-3 (*res gets the Res bit);
+ * a subclass 4 block fills ken bits 3..0, ti and new_key bytes 4-7.  The
+ * other members are left as they are, so the two calls on one kc rebuild
+ * the whole pair.  STS_ERR_ARG on NULL kc/f or a block that is not class 2
+ * subclass 3 or 4.  res may be NULL.
+ */
+sts_rc sts_keychange_unpack(const sts_block_fields *f, sts_keychange *kc, uint8_t *res);
+
+/* ------------------------------------------------------------------------ */
 /* 66-bit token number and class-bit transposition (IEC 62055-41 6.4)        */
 /* ------------------------------------------------------------------------ */
 
