@@ -85,18 +85,11 @@ static uv_status params_after_keychange(struct uv_ctx *ctx, const char *old_text
 static uv_status check_result(struct uv_ctx *ctx, struct uv_loaded *d,
                               const struct uv_issue_result *res)
 {
-    if (res->n_tokens < 1 || res->n_tokens > UV_TOKENS_MAX || res->n_tokens > REC_TOKENS ||
-        res->state_len > UV_STATE_MAX || res->state_len > REC_STATE_MAX)
-        return uv_fail(&ctx->err, UVS_DRIVER,
-                       "%s returned a malformed result (%u tokens); nothing was issued",
-                       d->info.name, res->n_tokens);
-    for (unsigned i = 0; i < res->n_tokens; i++)
-        if (memchr(res->tokens[i], '\0', sizeof res->tokens[i]) == NULL ||
-            res->tokens[i][0] == '\0' || strlen(res->tokens[i]) >= REC_TOKEN_MAX)
-            return uv_fail(&ctx->err, UVS_DRIVER, "%s returned a malformed token", d->info.name);
-    if (memchr(res->token_id, '\0', sizeof res->token_id) == NULL)
-        return uv_fail(&ctx->err, UVS_DRIVER, "%s returned a malformed token id", d->info.name);
-    return UVS_OK;
+    uv_status st = vend_result_wellformed(ctx, d, res);
+    if (st == UVS_OK && res->n_tokens < 1)
+        st = uv_fail(&ctx->err, UVS_DRIVER, "%s returned no token; nothing was issued",
+                     d->info.name);
+    return st;
 }
 
 /* Every token is decoded again (with the meter as it is now) and must

@@ -25,26 +25,37 @@ void receipt_hash(const struct rec_receipt *r, uint8_t out[32])
     digest_sha256(buf, n, out);
 }
 
+uv_status vend_result_wellformed(struct uv_ctx *ctx, const struct uv_loaded *d,
+                                 const struct uv_issue_result *res)
+{
+    if (res->n_tokens > UV_TOKENS_MAX || res->n_tokens > REC_TOKENS ||
+        res->state_len > UV_STATE_MAX || res->state_len > REC_STATE_MAX)
+        return uv_fail(&ctx->err, UVS_DRIVER, "%s returned a malformed result (%u tokens)",
+                       d->info.name, res->n_tokens);
+    for (unsigned i = 0; i < res->n_tokens; i++)
+        if (memchr(res->tokens[i], '\0', sizeof res->tokens[i]) == NULL ||
+            res->tokens[i][0] == '\0' || strlen(res->tokens[i]) >= REC_TOKEN_MAX)
+            return uv_fail(&ctx->err, UVS_DRIVER, "%s returned a malformed token", d->info.name);
+    if (memchr(res->token_id, '\0', sizeof res->token_id) == NULL)
+        return uv_fail(&ctx->err, UVS_DRIVER, "%s returned a malformed token id", d->info.name);
+    return UVS_OK;
+}
+
 /* What the driver handed back must be well formed before we trust it. */
 static uv_status check_issue(struct uv_ctx *ctx, struct uv_loaded *d,
                              const struct uv_credit_request *req, struct uv_issue_result *res)
 {
+    uv_status st = vend_result_wellformed(ctx, d, res);
+    if (st != UVS_OK)
+        return st;
     /* a medium may round to its own step: up by at most 1 % (STS rounds up,
        in the customer's favour), or down (the sale is then charged for what
        the medium carries) */
-    if (res->n_tokens > UV_TOKENS_MAX || res->state_len > UV_STATE_MAX ||
-        res->amount_issued == 0 || res->amount_issued > req->amount + req->amount / 100)
+    if (res->amount_issued == 0 || res->amount_issued > req->amount + req->amount / 100)
         return uv_fail(&ctx->err, UVS_DRIVER,
-                       "%s returned a malformed result (tokens %u, amount %llu of %llu); "
-                       "the sale is refused",
-                       d->info.name, res->n_tokens, (unsigned long long)res->amount_issued,
+                       "%s returned a malformed result (amount %llu of %llu); the sale is refused",
+                       d->info.name, (unsigned long long)res->amount_issued,
                        (unsigned long long)req->amount);
-    for (unsigned i = 0; i < res->n_tokens; i++)
-        if (memchr(res->tokens[i], '\0', sizeof res->tokens[i]) == NULL ||
-            res->tokens[i][0] == '\0')
-            return uv_fail(&ctx->err, UVS_DRIVER, "%s returned a malformed token", d->info.name);
-    if (memchr(res->token_id, '\0', sizeof res->token_id) == NULL)
-        return uv_fail(&ctx->err, UVS_DRIVER, "%s returned a malformed token id", d->info.name);
     if (res->n_tokens == 0 && !res->medium_written)
         return uv_fail(&ctx->err, UVS_DRIVER, "%s issued neither a token nor a card write",
                        d->info.name);

@@ -45,6 +45,10 @@ uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *am
 /* Decode and authenticate a token against a meter's keys (its driver). */
 uv_status token_decode(struct uv_ctx *ctx, const char *meter_number, const char *token,
                        struct uv_token_info *ti);
+/* A driver's result is well formed: token count and state size in bounds,
+   every token and the token id NUL-terminated. UVS_DRIVER otherwise. */
+uv_status vend_result_wellformed(struct uv_ctx *ctx, const struct uv_loaded *d,
+                                 const struct uv_issue_result *res);
 /* Recompute a receipt's hash (its hash field excluded). */
 void receipt_hash(const struct rec_receipt *r, uint8_t out[32]);
 
