@@ -380,3 +380,71 @@ uv_status store_counter_next(struct uv_store *s, DB_TXN *txn, const char *name, 
     *out = v;
     return UVS_OK;
 }
+
+uv_status store_bulk_init(struct store_bulk *b, size_t cap, struct uv_error *err)
+{
+    memset(b, 0, sizeof *b);
+    b->dbt.data = malloc(cap);
+    if (b->dbt.data == NULL)
+        return uv_fail(err, UVS_NOMEM, "out of memory for a bulk insert");
+    b->dbt.ulen = (u_int32_t)cap;
+    b->dbt.flags = DB_DBT_USERMEM | DB_DBT_BULK;
+    DB_MULTIPLE_WRITE_INIT(b->pos, &b->dbt);
+    return UVS_OK;
+}
+
+int store_bulk_add(struct store_bulk *b, const void *key, size_t klen, const void *val,
+                   size_t vlen)
+{
+    void *k = (void *)key, *v = (void *)val;
+    DB_MULTIPLE_KEY_WRITE_NEXT(b->pos, &b->dbt, k, klen, v, vlen);
+    if (b->pos == NULL)
+        return -1;
+    b->n++;
+    return 0;
+}
+
+uv_status store_bulk_flush(struct uv_store *s, DB_TXN *txn, enum uv_dbid id,
+                           struct store_bulk *b, struct uv_error *err)
+{
+    uv_status st = UVS_OK;
+    if (b->n) {
+        int ret = s->db[id]->put(s->db[id], txn, &b->dbt, NULL, DB_MULTIPLE_KEY);
+        if (ret != 0)
+            st = store_fail(err, ret, db_files[id]);
+    }
+    b->n = 0;
+    DB_MULTIPLE_WRITE_INIT(b->pos, &b->dbt);
+    return st;
+}
+
+void store_bulk_free(struct store_bulk *b)
+{
+    free(b->dbt.data);
+    memset(b, 0, sizeof *b);
+}
+
+uv_status store_any_in_range(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *from,
+                             size_t from_len, const void *to, size_t to_len, int *found,
+                             struct uv_error *err)
+{
+    DBC *c;
+    DBT k, v;
+    *found = 0;
+    int ret = s->db[id]->cursor(s->db[id], txn, &c, 0);
+    if (ret != 0)
+        return store_fail(err, ret, db_files[id]);
+    dbt_in(&k, from, from_len);
+    memset(&v, 0, sizeof v);
+    v.flags = DB_DBT_PARTIAL; /* the key only */
+    ret = c->get(c, &k, &v, DB_SET_RANGE);
+    if (ret == 0) {
+        size_t n = k.size < to_len ? k.size : to_len;
+        int cmp = memcmp(k.data, to, n);
+        *found = cmp < 0 || (cmp == 0 && k.size <= to_len);
+    }
+    c->close(c);
+    if (ret != 0 && ret != DB_NOTFOUND)
+        return store_fail(err, ret, db_files[id]);
+    return UVS_OK;
+}

@@ -110,6 +110,26 @@ uv_status store_meta_get(struct uv_store *s, DB_TXN *txn, const char *name, void
 uv_status store_meta_put(struct uv_store *s, DB_TXN *txn, const char *name, const void *val,
                          size_t len, struct uv_error *err);
 
+/* Bulk insertion (Berkeley DB's DB_MULTIPLE_KEY): gather key/value pairs,
+   then put them with one call. Pairs must not exist yet (the caller checks;
+   bulk puts overwrite). */
+struct store_bulk {
+    DBT dbt;
+    void *pos;
+    size_t n;
+};
+uv_status store_bulk_init(struct store_bulk *b, size_t cap, struct uv_error *err);
+/* 0 added; -1 the buffer is full (flush, then add again) */
+int store_bulk_add(struct store_bulk *b, const void *key, size_t klen, const void *val,
+                   size_t vlen);
+uv_status store_bulk_flush(struct uv_store *s, DB_TXN *txn, enum uv_dbid id,
+                           struct store_bulk *b, struct uv_error *err);
+void store_bulk_free(struct store_bulk *b);
+/* Is there any key in [from, to] (byte order)? */
+uv_status store_any_in_range(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *from,
+                             size_t from_len, const void *to, size_t to_len, int *found,
+                             struct uv_error *err);
+
 /* Map a Berkeley DB error to a status with a message naming what failed. */
 uv_status store_fail(struct uv_error *err, int dbret, const char *what);
 

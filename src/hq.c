@@ -85,6 +85,7 @@ struct merge {
     DB_TXN *txn;
     const char *kiosk;
     uint64_t receipts;
+    struct store_bulk *bulk; /* receipts go in bulk */
 };
 
 static int merge_one(int kind, const void *rec, void *arg)
@@ -94,14 +95,22 @@ static int merge_one(int kind, const void *rec, void *arg)
     uv_status st;
     if (kind == 'R') {
         struct rec_receipt r = *(const struct rec_receipt *)rec;
+        uint8_t val[REC_BUF_MAX];
         snprintf(r.kiosk, sizeof r.kiosk, "%s", m->kiosk);
-        st = store_put_rec(&m->ctx->store, m->txn, UV_DB_HQ_RECEIPTS, key,
-                           kkey(m->kiosk, r.number, key), &rec_receipt_layout, &r, 1, &m->ctx->err);
-        if (st == UVS_EXISTS)
-            return uv_fail(&m->ctx->err, UVS_REFUSED,
-                           "receipt %llu is already here from another file",
+        size_t klen = kkey(m->kiosk, r.number, key);
+        size_t vlen = rec_encode(&rec_receipt_layout, &r, val, sizeof val);
+        if (vlen == 0)
+            return uv_fail(&m->ctx->err, UVS_INPUT, "receipt %llu does not fit its fields",
                            (unsigned long long)r.number);
+        if (store_bulk_add(m->bulk, key, klen, val, vlen) != 0) {
+            if ((st = store_bulk_flush(&m->ctx->store, m->txn, UV_DB_HQ_RECEIPTS, m->bulk,
+                                       &m->ctx->err)) != UVS_OK)
+                return st;
+            if (store_bulk_add(m->bulk, key, klen, val, vlen) != 0)
+                return uv_fail(&m->ctx->err, UVS_NOMEM, "a receipt larger than the bulk buffer");
+        }
         m->receipts++;
+        st = UVS_OK;
     } else if (kind == 'A') {
         const struct rec_audit *a = rec;
         st = store_put_rec(&m->ctx->store, m->txn, UV_DB_HQ_AUDIT, key, kkey(m->kiosk, a->seq, key),
@@ -151,7 +160,7 @@ static uv_status read_file(struct uv_ctx *ctx, const char *path, char **buf, siz
 }
 
 static enum outcome import_one(struct uv_ctx *ctx, const char *path, char *buf, size_t len,
-                               uint64_t *receipts)
+                               struct store_bulk *bulk, uint64_t *receipts)
 {
     struct export_parsed p;
     struct rec_hq_kiosk k;
@@ -224,8 +233,28 @@ static enum outcome import_one(struct uv_ctx *ctx, const char *path, char *buf, 
     if (st != UVS_OK && st != UVS_NOTFOUND)
         goto fail;
 
-    struct merge m = {ctx, txn, h->kiosk, 0};
+    /* receipts of this file already here from another file? (one range
+       check instead of one per receipt: they go in bulk) */
+    if (h->receipts) {
+        uint8_t lo[REC_ID_MAX + 9], hi[REC_ID_MAX + 9];
+        int found = 0;
+        size_t ll = kkey(h->kiosk, h->receipt_first, lo), hl = kkey(h->kiosk, h->receipt_last, hi);
+        st = store_any_in_range(&ctx->store, txn, UV_DB_HQ_RECEIPTS, lo, ll, hi, hl, &found,
+                                &ctx->err);
+        if (st != UVS_OK)
+            goto fail;
+        if (found) {
+            uv_fail(&ctx->err, UVS_REFUSED, "receipts %llu-%llu of kiosk %s are already here "
+                                            "from another file",
+                    (unsigned long long)h->receipt_first, (unsigned long long)h->receipt_last,
+                    h->kiosk);
+            goto refuse;
+        }
+    }
+    struct merge m = {ctx, txn, h->kiosk, 0, bulk};
     st = exportfile_parse(buf, len, &p, merge_one, &m, &ctx->err);
+    if (st == UVS_OK)
+        st = store_bulk_flush(&ctx->store, txn, UV_DB_HQ_RECEIPTS, bulk, &ctx->err);
     if (st != UVS_OK)
         goto refuse;
     memset(&f, 0, sizeof f);
@@ -310,6 +339,13 @@ uv_status hq_import(struct uv_ctx *ctx, char *const *paths, size_t n, FILE *out,
     memset(stats, 0, sizeof *stats);
     if (files == NULL)
         return uv_fail(&ctx->err, UVS_NOMEM, "out of memory");
+    struct store_bulk bulk;
+    if (store_bulk_init(&bulk, 4 * 1024 * 1024, &ctx->err) != UVS_OK) {
+        for (size_t i = 0; i < nf; i++)
+            free(files[i]);
+        free(files);
+        return ctx->err.status;
+    }
     double t0 = mono(), last_shown = 0;
     for (size_t i = 0; i < nf; i++) {
         char *buf = NULL;
@@ -318,7 +354,7 @@ uv_status hq_import(struct uv_ctx *ctx, char *const *paths, size_t n, FILE *out,
         enum outcome o = REFUSED;
         uv_error_clear(&ctx->err);
         if (read_file(ctx, files[i], &buf, &len) == UVS_OK)
-            o = import_one(ctx, files[i], buf, len, &rc);
+            o = import_one(ctx, files[i], buf, len, &bulk, &rc);
         free(buf);
         stats->files++;
         if (o == IMPORTED) {
@@ -345,6 +381,7 @@ uv_status hq_import(struct uv_ctx *ctx, char *const *paths, size_t n, FILE *out,
         free(files[i]);
     }
     free(files);
+    store_bulk_free(&bulk);
     if (progress && nf)
         fputc('\n', progress);
     uv_status st = store_flush(&ctx->store, &ctx->err); /* the batch is durable */

@@ -46,5 +46,6 @@ Suite *report_suite(void);
 Suite *openpaygo_suite(void);
 Suite *mgmt_suite(void);
 Suite *tariff_suite(void);
+Suite *hq_suite(void);
 
 #endif
