@@ -448,3 +448,16 @@ uv_status store_any_in_range(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, c
         return store_fail(err, ret, db_files[id]);
     return UVS_OK;
 }
+
+uv_status store_backup(struct uv_store *s, const char *dir, struct uv_error *err)
+{
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+        return uv_fail(err, UVS_IO, "cannot create %s: %s", dir, strerror(errno));
+    /* a checkpoint first, so the copy needs little log to recover */
+    s->env->txn_checkpoint(s->env, 0, 0, DB_FORCE);
+    int ret = s->env->backup(s->env, dir, DB_CREATE | DB_BACKUP_CLEAN | DB_BACKUP_FILES |
+                                               DB_BACKUP_SINGLE_DIR);
+    if (ret != 0)
+        return store_fail(err, ret, "backing up");
+    return UVS_OK;
+}

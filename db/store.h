@@ -130,6 +130,11 @@ uv_status store_any_in_range(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, c
                              size_t from_len, const void *to, size_t to_len, int *found,
                              struct uv_error *err);
 
+/* Hot backup with Berkeley DB's own DB_ENV->backup: databases and logs into
+   dir (created; emptied first), consistent as of the end of the copy; the
+   copy opens with normal recovery. */
+uv_status store_backup(struct uv_store *s, const char *dir, struct uv_error *err);
+
 /* Map a Berkeley DB error to a status with a message naming what failed. */
 uv_status store_fail(struct uv_error *err, int dbret, const char *what);
 

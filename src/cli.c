@@ -65,6 +65,7 @@ static const char usage_text[] =
     "  driver scan | check FILE\n"
     "  audit list [--limit K] | verify\n"
     "  store verify                          check receipts, counters, chains\n"
+    "  store backup DIR                      hot backup (Berkeley DB's own)\n"
     "  engineering power-limit|clear-credit|clear-tamper|tariff-rate|key-change|rollover\n"
     "       --meter N ... --reason TEXT | engineering list [--meter N]   (supervisor)\n"
     "  export [--dir D] | export --rewrite FIRST[-LAST] [--dir D] | export list\n"
@@ -734,9 +735,23 @@ int cli_main(int argc, char **argv)
         } else if (strcmp(cmd, "report") == 0) {
             rc = cmd_report(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "store") == 0) {
-            rc = (argc - i == 1 && strcmp(argv[i], "verify") == 0)
-                     ? fail(&ctx, store_verify(&ctx, stdout))
-                     : usage("store verify");
+            if (argc - i == 1 && strcmp(argv[i], "verify") == 0) {
+                rc = fail(&ctx, store_verify(&ctx, stdout));
+            } else if (argc - i == 2 && strcmp(argv[i], "backup") == 0) {
+                uv_status bst = clerk_require_supervisor(&ctx, "back up the store");
+                if (bst == UVS_OK)
+                    bst = audit_append(&ctx, NULL, "store.backup", ctx.cfg.kiosk_id, "to %s",
+                                       argv[i + 1]);
+                if (bst == UVS_OK)
+                    bst = store_backup(&ctx.store, argv[i + 1], &ctx.err);
+                if (bst == UVS_OK)
+                    printf("backup written to %s (open it with --home on a copy of the kiosk "
+                           "directory, db/ replaced)\n",
+                           argv[i + 1]);
+                rc = fail(&ctx, bst);
+            } else {
+                rc = usage("store verify | store backup DIR");
+            }
         } else if (strcmp(cmd, "audit") == 0) {
             rc = cmd_audit(&ctx, argc - i, argv + i);
         } else {

@@ -51,3 +51,19 @@ test_one_process_owns_the_database() {
   kill "$holder"; wait "$holder" 2>/dev/null || true
   expect_rc 0 uv receipt list
 }
+
+test_hot_backup_restores_to_a_consistent_store() {
+  demo_kiosk
+  for i in 1 2 3; do uv sell --meter 01234567897 --amount 10.00 >/dev/null; done
+  expect_rc 0 uv store backup "$T/backup"
+  uv sell --meter 01234567897 --amount 10.00 >/dev/null   # after the backup
+  mkdir -p "$T/restored"
+  cp "$T/kiosk/univend.conf" "$T/kiosk/passphrase" "$T/restored/"
+  cp -r "$T/backup" "$T/restored/db"
+  expect_rc 0 "$UNIVEND" --home "$T/restored" store verify
+  expect_out "receipts: 3, numbered 1..3"
+  expect_rc 0 "$UNIVEND" --home "$T/restored" sell --meter 01234567897 --amount 10.00
+  expect_out "^Receipt +4 "
+  UNIVEND_CLERK=x expect_rc 0 uv audit list
+  expect_out "store.backup"
+}
