@@ -10,10 +10,17 @@ test_sigkill_during_sales_leaves_a_consistent_store() {
       done ) &
     local pid=$!
     sleep "0.$((RANDOM % 4 + 1))"
-    pkill -KILL -P "$pid" univend 2>/dev/null || true
+    # the loop first (so it starts no more sales), then the sale in progress
+    kill -STOP "$pid" 2>/dev/null || true
     pkill -KILL -f "$T/kiosk" 2>/dev/null || true
     kill -KILL "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true
+  done
+  # no sale of the loop may still be running
+  local waited=0
+  while pgrep -f "$T/kiosk" >/dev/null && [ "$waited" -lt 50 ]; do
+    pkill -KILL -f "$T/kiosk" 2>/dev/null || true
+    sleep 0.1; waited=$((waited + 1))
   done
   # reopening runs recovery; the store must be whole
   expect_rc 0 uv store verify
