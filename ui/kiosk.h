@@ -91,6 +91,9 @@ void ui_cell(char *dst, size_t cap, const char *s, int w, int right);
 void ui_fatal(struct kiosk *k, const char *text) __attribute__((noreturn));
 /* UVS_STORE / UVS_NOMEM from the core end the kiosk (after the message). */
 void ui_check_fatal(struct kiosk *k, uv_status st);
+/* The outcome of a core call: a store failure ends the kiosk (ui_check_fatal),
+   any other failure is shown on the message line. Returns 1 when st failed. */
+int ui_show_failure(struct kiosk *k, uv_status st);
 
 /* Text fields. */
 enum {

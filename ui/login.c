@@ -121,6 +121,20 @@ void screen_start(struct kiosk *k)
 
 /* ---- login -------------------------------------------------------------- */
 
+/* The clerk id and PIN fields, labels aligned, the cursor in field cur. */
+static void draw_id_and_pin(int y, struct ui_field f[2], int cur)
+{
+    int lw = ui_textwidth(f[0].label);
+    if (ui_textwidth(f[1].label) > lw)
+        lw = ui_textwidth(f[1].label);
+    lw += 1;
+    for (int i = 0; i < 2; i++) {
+        int cx = ui_field_draw(y + 2 * i, 2, lw, &f[i], i == cur);
+        if (i == cur)
+            ui_cursor(y + 2 * i, cx);
+    }
+}
+
 static void logged_in(struct kiosk *k, const struct rec_clerk *c)
 {
     k->clerk = *c;
@@ -142,15 +156,7 @@ int screen_login(struct kiosk *k)
         ui_put(y, 2, 76, A_BOLD, k->ctx->cfg.kiosk_id);
         y += 2;
         y += ui_wrap(y, ui_x0() + 2, ui_width() - 4, 2, A_NORMAL, tr(M_LOGIN_INTRO)) + 1;
-        int lw = ui_textwidth(f[0].label);
-        if (ui_textwidth(f[1].label) > lw)
-            lw = ui_textwidth(f[1].label);
-        lw += 1;
-        for (int i = 0; i < 2; i++) {
-            int cx = ui_field_draw(y + 2 * i, 2, lw, &f[i], i == cur);
-            if (i == cur)
-                ui_cursor(y + 2 * i, cx);
-        }
+        draw_id_and_pin(y, f, cur);
         ui_refresh(k);
         int c = ui_key(k);
         if (c == K_UNWIND) {
@@ -240,15 +246,7 @@ void screen_lock(struct kiosk *k)
         y += 2;
         trf(line, sizeof line, M_LOCK_INTRO, k->clerk.id, NULL, NULL);
         y += ui_wrap(y, ui_x0() + 2, ui_width() - 4, 3, A_NORMAL, line) + 1;
-        int lw = ui_textwidth(f[0].label);
-        if (ui_textwidth(f[1].label) > lw)
-            lw = ui_textwidth(f[1].label);
-        lw += 1;
-        for (int i = 0; i < 2; i++) {
-            int cx = ui_field_draw(y + 2 * i, 2, lw, &f[i], i == cur);
-            if (i == cur)
-                ui_cursor(y + 2 * i, cx);
-        }
+        draw_id_and_pin(y, f, cur);
         ui_refresh(k);
         int c = ui_key(k);
         if (c == K_UNWIND)

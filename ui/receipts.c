@@ -66,11 +66,8 @@ static void search(struct kiosk *k, struct rscreen *rs)
         return;
     }
     uv_status st = receipt_find(k->ctx, &f, rs->res, FIND_CAP, &rs->n);
-    ui_check_fatal(k, st);
-    if (st != UVS_OK) {
-        ui_msg_err(k);
+    if (ui_show_failure(k, st))
         rs->n = 0;
-    }
     ui_list_clear(&rs->list);
     for (size_t i = 0; i < rs->n; i++) {
         const struct rec_receipt *r = &rs->res[i];
@@ -124,11 +121,8 @@ static void view_receipt(struct kiosk *k, struct rec_receipt *r)
             if (!ui_confirm(k, title))
                 continue;
             uv_status st = receipt_reprint(k->ctx, r->number, r);
-            ui_check_fatal(k, st);
-            if (st != UVS_OK) {
-                ui_msg_err(k);
+            if (ui_show_failure(k, st))
                 continue;
-            }
             buf = ui_render(k, render_receipt, r, &len);
             ui_text_set(&t, buf, len);
             t.top = ui_text_lines(&t) > (size_t)h ? ui_text_lines(&t) - (size_t)h : 0;

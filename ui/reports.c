@@ -20,9 +20,7 @@ static int load(struct kiosk *k, int day, struct uv_report *r, struct ui_text *t
 {
     memset(r, 0, sizeof *r);
     uv_status st = day ? report_day(k->ctx, r) : report_shift(k->ctx, k->clerk.id, r);
-    ui_check_fatal(k, st);
-    if (st != UVS_OK) {
-        ui_msg_err(k);
+    if (ui_show_failure(k, st)) {
         ui_text_set(t, NULL, 0);
         return 0;
     }
@@ -100,11 +98,8 @@ static void report_screen(struct kiosk *k, int day)
                 continue;
             uint64_t closing = 0;
             uv_status st = report_close(k->ctx, r, &closing);
-            ui_check_fatal(k, st);
-            if (st != UVS_OK) {
-                ui_msg_err(k);
+            if (ui_show_failure(k, st))
                 continue;
-            }
             char num[32], msg[256];
             snprintf(num, sizeof num, "%llu", (unsigned long long)closing);
             trf(msg, sizeof msg, day ? M_REP_DAY_CLOSED : M_REP_SHIFT_CLOSED, num, NULL, NULL);

@@ -361,11 +361,8 @@ static void confirm(struct kiosk *k, struct sale *s)
     ui_refresh(k);
     memset(&s->r, 0, sizeof s->r);
     uv_status st = vend_sell(k->ctx, s->meter.buf, s->amount.buf, &s->r);
-    ui_check_fatal(k, st);
-    if (st != UVS_OK) {
-        ui_msg_err(k);
+    if (ui_show_failure(k, st))
         return;
-    }
     k->msg[0] = '\0';
     s->step = S_TOKEN;
     s->print_msg[0] = '\0';

@@ -505,6 +505,15 @@ void ui_check_fatal(struct kiosk *k, uv_status st)
     }
 }
 
+int ui_show_failure(struct kiosk *k, uv_status st)
+{
+    ui_check_fatal(k, st);
+    if (st == UVS_OK)
+        return 0;
+    ui_msg_err(k);
+    return 1;
+}
+
 /* ---- fields ---------------------------------------------------------------- */
 
 void ui_wipe(void *p, size_t n)

@@ -107,11 +107,8 @@ static int cust_submit(struct kiosk *k, struct ui_field *f, size_t n, void *arg)
         !put_str(k, c.phone, sizeof c.phone, &f[3]))
         return 0;
     uv_status st = a->edit ? customer_update(k->ctx, &c) : customer_add(k->ctx, &c);
-    ui_check_fatal(k, st);
-    if (st != UVS_OK) {
-        ui_msg_err(k);
+    if (ui_show_failure(k, st))
         return 0;
-    }
     ui_msg(k, MSG_OK, tr(a->edit ? M_SUP_SAVED : M_SUP_ADDED));
     return 1;
 }
@@ -126,9 +123,7 @@ static void customers(struct kiosk *k)
     for (;;) {
         size_t n = 0;
         uv_status st = customer_all(k->ctx, cs, TABLE_CAP, &n);
-        ui_check_fatal(k, st);
-        if (st != UVS_OK)
-            ui_msg_err(k);
+        ui_show_failure(k, st);
         if (n > TABLE_CAP)
             n = TABLE_CAP;
         size_t sel = l.sel;
@@ -211,11 +206,8 @@ static int meter_submit(struct kiosk *k, struct ui_field *f, size_t n, void *arg
         free(cap.buf);
         free(m);
     }
-    ui_check_fatal(k, st);
-    if (st != UVS_OK) {
-        ui_msg_err(k);
+    if (ui_show_failure(k, st))
         return 0;
-    }
     ui_msg(k, MSG_OK, tr(a->edit ? M_SUP_SAVED : M_SUP_ADDED));
     return 1;
 }
@@ -230,9 +222,7 @@ static void meters(struct kiosk *k)
     for (;;) {
         size_t n = 0;
         uv_status st = meter_all(k->ctx, ms, TABLE_CAP, &n);
-        ui_check_fatal(k, st);
-        if (st != UVS_OK)
-            ui_msg_err(k);
+        ui_show_failure(k, st);
         if (n > TABLE_CAP)
             n = TABLE_CAP;
         size_t sel = l.sel;
@@ -294,11 +284,8 @@ static int tariff_submit(struct kiosk *k, struct ui_field *f, size_t n, void *ar
     (void)n;
     (void)arg;
     uv_status st = tariff_add(k->ctx, f[0].buf, f[1].buf, f[2].buf, f[3].buf);
-    ui_check_fatal(k, st);
-    if (st != UVS_OK) {
-        ui_msg_err(k);
+    if (ui_show_failure(k, st))
         return 0;
-    }
     ui_msg(k, MSG_OK, tr(M_SUP_ADDED));
     return 1;
 }
@@ -313,9 +300,7 @@ static void tariffs(struct kiosk *k)
     for (;;) {
         size_t n = 0;
         uv_status st = tariff_all(k->ctx, ts, TABLE_CAP, &n);
-        ui_check_fatal(k, st);
-        if (st != UVS_OK)
-            ui_msg_err(k);
+        ui_show_failure(k, st);
         if (n > TABLE_CAP)
             n = TABLE_CAP;
         ui_list_clear(&l);
@@ -375,9 +360,7 @@ static void drivers(struct kiosk *k)
     for (;;) {
         size_t n = 0;
         uv_status st = typeindex_status(k->ctx, ds, TABLE_CAP, &n);
-        ui_check_fatal(k, st);
-        if (st != UVS_OK)
-            ui_msg_err(k);
+        ui_show_failure(k, st);
         if (n > TABLE_CAP)
             n = TABLE_CAP;
         ui_list_clear(&l);
@@ -453,11 +436,8 @@ static int clerk_add_submit(struct kiosk *k, struct ui_field *f, size_t n, void 
     if (!pins_ok(k, f[3].buf, f[4].buf))
         return 0;
     uv_status st = clerk_add(k->ctx, f[0].buf, f[1].buf, role, f[3].buf);
-    ui_check_fatal(k, st);
-    if (st != UVS_OK) {
-        ui_msg_err(k);
+    if (ui_show_failure(k, st))
         return 0;
-    }
     ui_msg(k, MSG_OK, tr(M_SUP_ADDED));
     return 1;
 }
@@ -469,11 +449,8 @@ static int clerk_pin_submit(struct kiosk *k, struct ui_field *f, size_t n, void 
     if (!pins_ok(k, f[1].buf, f[2].buf))
         return 0;
     uv_status st = clerk_set_pin(k->ctx, f[0].buf, f[1].buf);
-    ui_check_fatal(k, st);
-    if (st != UVS_OK) {
-        ui_msg_err(k);
+    if (ui_show_failure(k, st))
         return 0;
-    }
     ui_msg(k, MSG_OK, tr(M_SUP_PIN_SET));
     return 1;
 }
@@ -488,9 +465,7 @@ static void clerks(struct kiosk *k)
     for (;;) {
         size_t n = 0;
         uv_status st = clerk_all(k->ctx, cl, TABLE_CAP, &n);
-        ui_check_fatal(k, st);
-        if (st != UVS_OK)
-            ui_msg_err(k);
+        ui_show_failure(k, st);
         if (n > TABLE_CAP)
             n = TABLE_CAP;
         size_t sel = l.sel;
@@ -689,11 +664,8 @@ static int eng_submit(struct kiosk *k, struct ui_field *f, size_t n, void *arg)
     }
     if (st == UVS_OK)
         st = vend_mgmt(k->ctx, meter, op, num, params, reason, &a->rec);
-    ui_check_fatal(k, st);
-    if (st != UVS_OK) {
-        ui_msg_err(k);
+    if (ui_show_failure(k, st))
         return 0;
-    }
     a->action = action;
     return 1;
 }
