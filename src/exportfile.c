@@ -17,9 +17,8 @@ void exportfile_name(const char *kiosk, uint64_t seq, char *out, size_t cap)
 
 /* ---- writing ---------------------------------------------------------- */
 
-static void csv_field(FILE *out, const char *s)
+void exportfile_csv_text(FILE *out, const char *s)
 {
-    fputc(',', out);
     if (strpbrk(s, ",\"\r\n") == NULL) {
         fputs(s, out);
         return;
@@ -31,6 +30,12 @@ static void csv_field(FILE *out, const char *s)
         fputc(*s, out);
     }
     fputc('"', out);
+}
+
+static void csv_field(FILE *out, const char *s)
+{
+    fputc(',', out);
+    exportfile_csv_text(out, s);
 }
 
 static void csv_u64(FILE *out, uint64_t v)

@@ -532,21 +532,6 @@ uv_status hq_report(struct uv_ctx *ctx, FILE *out)
     return st;
 }
 
-static void csv_text(FILE *out, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
 static int csv_one(const void *k, size_t kl, const void *v, size_t vl, void *arg)
 {
     FILE *out = arg;
@@ -563,7 +548,7 @@ static int csv_one(const void *k, size_t kl, const void *v, size_t vl, void *arg
     fprintf(out, "%s,%llu,%s", r.kiosk, (unsigned long long)r.number, when);
     for (size_t i = 1; i < 6; i++) {
         fputc(',', out);
-        csv_text(out, text[i]);
+        exportfile_csv_text(out, text[i]);
     }
     fprintf(out, ",%lld,%lld,%lld,%llu,%s,%s\n", (long long)r.gross, (long long)r.vat,
             (long long)r.net, (unsigned long long)r.energy_wh, r.token_id, r.tokens[0]);
