@@ -125,6 +125,19 @@ static const char *opt(const struct args *a, const char *name)
     return NULL;
 }
 
+/* Copy an option's text into a record field of cap bytes; an absent option
+   leaves the field empty. 0 when the text does not fit. */
+static int copy_field(char *dst, size_t cap, const char *src)
+{
+    if (src == NULL)
+        return 1;
+    size_t n = strlen(src);
+    if (n >= cap)
+        return 0;
+    memcpy(dst, src, n + 1);
+    return 1;
+}
+
 static int fail(struct uv_ctx *ctx, uv_status st)
 {
     if (st != UVS_OK)
@@ -274,18 +287,13 @@ static int cmd_customer(struct uv_ctx *ctx, int argc, char **argv)
         return usage("customer add ID --name NAME [--address A] [--phone P]");
     struct rec_customer c;
     memset(&c, 0, sizeof c);
-    if (strlen(a.pos[0]) >= sizeof c.id || strlen(opt(&a, "name")) >= sizeof c.name ||
-        strlen(opt(&a, "address") ? opt(&a, "address") : "") >= sizeof c.address ||
-        strlen(opt(&a, "phone") ? opt(&a, "phone") : "") >= sizeof c.phone) {
+    if (!copy_field(c.id, sizeof c.id, a.pos[0]) ||
+        !copy_field(c.name, sizeof c.name, opt(&a, "name")) ||
+        !copy_field(c.address, sizeof c.address, opt(&a, "address")) ||
+        !copy_field(c.phone, sizeof c.phone, opt(&a, "phone"))) {
         fprintf(stderr, "univend: a customer field is too long\n");
         return UVS_INPUT;
     }
-    strcpy(c.id, a.pos[0]);
-    strcpy(c.name, opt(&a, "name"));
-    if (opt(&a, "address"))
-        strcpy(c.address, opt(&a, "address"));
-    if (opt(&a, "phone"))
-        strcpy(c.phone, opt(&a, "phone"));
     uv_status st = customer_add(ctx, &c);
     if (st == UVS_OK)
         printf("customer %s added\n", c.id);
@@ -330,11 +338,9 @@ static int cmd_tariff(struct uv_ctx *ctx, int argc, char **argv)
         return usage(use);
     struct rec_tariff t;
     memset(&t, 0, sizeof t);
-    if (strlen(a.pos[0]) >= sizeof t.id || strlen(opt(&a, "name") ? opt(&a, "name") : "") >= sizeof t.name)
+    if (!copy_field(t.id, sizeof t.id, a.pos[0]) ||
+        !copy_field(t.name, sizeof t.name, opt(&a, "name")))
         return usage("tariff id or name too long");
-    strcpy(t.id, a.pos[0]);
-    if (opt(&a, "name"))
-        strcpy(t.name, opt(&a, "name"));
     uv_status st = UVS_OK;
     if (opt(&a, "price"))
         st = price_parse(opt(&a, "price"), ctx->cfg.currency_decimals, &t.price_milli, &ctx->err);
@@ -383,16 +389,13 @@ static int cmd_meter(struct uv_ctx *ctx, int argc, char **argv)
         return usage("meter add N --type CODE --customer ID --tariff ID [--param name=value]...");
     struct rec_meter m;
     memset(&m, 0, sizeof m);
-    if (strlen(a.pos[0]) >= sizeof m.number || strlen(opt(&a, "type")) >= sizeof m.type_code ||
-        strlen(opt(&a, "customer")) >= sizeof m.customer ||
-        strlen(opt(&a, "tariff")) >= sizeof m.tariff) {
+    if (!copy_field(m.number, sizeof m.number, a.pos[0]) ||
+        !copy_field(m.type_code, sizeof m.type_code, opt(&a, "type")) ||
+        !copy_field(m.customer, sizeof m.customer, opt(&a, "customer")) ||
+        !copy_field(m.tariff, sizeof m.tariff, opt(&a, "tariff"))) {
         fprintf(stderr, "univend: a meter field is too long\n");
         return UVS_INPUT;
     }
-    strcpy(m.number, a.pos[0]);
-    strcpy(m.type_code, opt(&a, "type"));
-    strcpy(m.customer, opt(&a, "customer"));
-    strcpy(m.tariff, opt(&a, "tariff"));
     for (int i = 0; i < a.nopt; i++)
         if (strcmp(a.opt_name[i], "param") == 0 &&
             params_add(m.params, sizeof m.params, a.opt_val[i], &ctx->err) != UVS_OK)
