@@ -572,14 +572,15 @@ uv_status loader_conformance(const char *path, const char *file, int timeout_ms,
             }
         }
         conformance_child(path, file, p[1]);
+        c_line(p[1], 'E', "end", NULL); /* every check ran; only _exit is left */
         _exit(0);
     }
     close(p[1]);
     char buf[8192], started[256] = "load";
     size_t have = 0;
     int64_t deadline = ms_now() + timeout_ms;
-    int timed_out = 0;
-    for (;;) {
+    int timed_out = 0, ended = 0;
+    while (!ended) {
         int64_t left = deadline - ms_now();
         if (left <= 0) {
             timed_out = 1;
@@ -605,6 +606,8 @@ uv_status loader_conformance(const char *path, const char *file, int timeout_ms,
             *nl = '\0';
             if (buf[0] == 'S')
                 snprintf(started, sizeof started, "%.200s", buf + 2);
+            else if (buf[0] == 'E')
+                ended = 1;
             else if (buf[0] == 'P')
                 fprintf(out, "PASS  %s\n", buf + 2);
             else if (buf[0] == 'F') {
@@ -630,6 +633,9 @@ uv_status loader_conformance(const char *path, const char *file, int timeout_ms,
     } else if (WIFSIGNALED(wst) || (WIFEXITED(wst) && WEXITSTATUS(wst) != 0)) {
         fprintf(out, "FAIL  %s: the driver crashed (%s)\n", started,
                 WIFSIGNALED(wst) ? strsignal(WTERMSIG(wst)) : "exit status");
+        (*failures)++;
+    } else if (!ended) {
+        fprintf(out, "FAIL  %s: the driver ended the process\n", started);
         (*failures)++;
     }
     return *failures ? UVS_DRIVER : UVS_OK;

@@ -1145,6 +1145,10 @@ START_TEST(test_check_file)
     ck_assert_str_eq(cap_text(&out), "");
     cap_free(&out);
     assert_has(ctx->err.message, "self test failed");
+    put(ctx, "exit_in_decode.so");
+    ck_assert_int_eq(typeindex_check_file(ctx, "exit_in_decode.so", cap_open(&out)), UVS_DRIVER);
+    assert_has(cap_text(&out), "FAIL  decode_token refuses garbage: the driver ended the process\n");
+    cap_free(&out);
     put(ctx, "crash_on_load.so");
     ck_assert_int_eq(typeindex_check_file(ctx, "crash_on_load.so", cap_open(&out)), UVS_DRIVER);
     cap_free(&out);
