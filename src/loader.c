@@ -287,34 +287,30 @@ static int64_t ms_now(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-uv_status loader_probe(const char *path, const char *file, const struct uv_host_services *svc,
-                       void *host, int timeout_ms, struct uv_probe *out)
+/* Fork a child to do something with a driver that may crash or hang. The
+   child dies with its parent, writes its answer to *wfd, and keeps its
+   stderr off the clerk's screen unless UNIVEND_DRIVER_DEBUG is set (makers
+   debugging a driver want its dying words). The parent reads *rfd. Returns
+   the pid: 0 in the child, -1 with errno set when no child could be made. */
+static pid_t fork_driver_child(int *rfd, int *wfd)
 {
     int p[2];
-    memset(out, 0, sizeof *out);
-    if (pipe2(p, O_CLOEXEC) != 0) {
-        snprintf(out->message, sizeof out->message, "cannot create a pipe: %s", strerror(errno));
-        return out->status = UVS_IO;
-    }
+    if (pipe2(p, O_CLOEXEC) != 0)
+        return -1;
     fflush(NULL);
-    pid_t parent = getpid();
-    pid_t pid = fork();
+    pid_t parent = getpid(), pid = fork();
     if (pid < 0) {
+        int e = errno;
         close(p[0]);
         close(p[1]);
-        snprintf(out->message, sizeof out->message, "cannot fork: %s", strerror(errno));
-        return out->status = UVS_IO;
+        errno = e;
+        return -1;
     }
     if (pid == 0) {
-        struct uv_probe r;
-        struct uv_loaded l;
-        struct uv_error e = {0};
         close(p[0]);
         prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the kiosk */
         if (getppid() != parent)
             _exit(1); /* the parent died before the line above */
-        /* a driver that crashes here should not paint its dying words over
-           the clerk's screen; makers debugging one set UNIVEND_DRIVER_DEBUG */
         if (getenv("UNIVEND_DRIVER_DEBUG") == NULL) {
             int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
             if (devnull >= 0) {
@@ -322,6 +318,44 @@ uv_status loader_probe(const char *path, const char *file, const struct uv_host_
                 close(devnull);
             }
         }
+        *wfd = p[1];
+        return 0;
+    }
+    close(p[1]);
+    *rfd = p[0];
+    return pid;
+}
+
+/* Wait until fd can be read or the deadline (ms_now() time) passes:
+   1 readable (or closed), 0 time is up. */
+static int readable_before(int fd, int64_t deadline)
+{
+    for (;;) {
+        int64_t left = deadline - ms_now();
+        if (left <= 0)
+            return 0;
+        struct pollfd pf = {.fd = fd, .events = POLLIN};
+        int pr = poll(&pf, 1, (int)left);
+        if (pr > 0 || (pr < 0 && errno != EINTR))
+            return 1; /* a poll error shows as a failing read */
+    }
+}
+
+uv_status loader_probe(const char *path, const char *file, const struct uv_host_services *svc,
+                       void *host, int timeout_ms, struct uv_probe *out)
+{
+    int rfd = -1, wfd = -1;
+    memset(out, 0, sizeof *out);
+    pid_t pid = fork_driver_child(&rfd, &wfd);
+    if (pid < 0) {
+        snprintf(out->message, sizeof out->message, "cannot start a child to load the driver: %s",
+                 strerror(errno));
+        return out->status = UVS_IO;
+    }
+    if (pid == 0) {
+        struct uv_probe r;
+        struct uv_loaded l;
+        struct uv_error e = {0};
         memset(&r, 0, sizeof r);
         r.status = loader_load(path, file, &l, &e);
         if (r.status == UVS_OK) {
@@ -336,35 +370,25 @@ uv_status loader_probe(const char *path, const char *file, const struct uv_host_
         } else {
             snprintf(r.message, sizeof r.message, "%s", e.message);
         }
-        ssize_t w = write(p[1], &r, sizeof r);
+        ssize_t w = write(wfd, &r, sizeof r);
         _exit(w == (ssize_t)sizeof r ? 0 : 1);
     }
-    close(p[1]);
     size_t got = 0;
     int64_t deadline = ms_now() + timeout_ms;
     int timed_out = 0;
     while (got < sizeof *out) {
-        int64_t left = deadline - ms_now();
-        if (left <= 0) {
+        if (!readable_before(rfd, deadline)) {
             timed_out = 1;
             break;
         }
-        struct pollfd pf = {.fd = p[0], .events = POLLIN};
-        int pr = poll(&pf, 1, (int)left);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        if (pr <= 0) {
-            timed_out = pr == 0;
-            break;
-        }
-        ssize_t r = read(p[0], (char *)out + got, sizeof *out - got);
+        ssize_t r = read(rfd, (char *)out + got, sizeof *out - got);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
             break;
         got += (size_t)r;
     }
-    close(p[0]);
+    close(rfd);
     if (timed_out)
         kill(pid, SIGKILL);
     int wst = 0;
@@ -548,53 +572,26 @@ static void conformance_child(const char *path, const char *file, int fd)
 uv_status loader_conformance(const char *path, const char *file, int timeout_ms, FILE *out,
                              unsigned *failures)
 {
-    int p[2];
+    int rfd = -1, wfd = -1;
     *failures = 0;
-    if (pipe2(p, O_CLOEXEC) != 0)
+    pid_t pid = fork_driver_child(&rfd, &wfd);
+    if (pid < 0)
         return UVS_IO;
-    fflush(NULL);
-    pid_t parent = getpid(), pid = fork();
-    if (pid < 0) {
-        close(p[0]);
-        close(p[1]);
-        return UVS_IO;
-    }
     if (pid == 0) {
-        close(p[0]);
-        prctl(PR_SET_PDEATHSIG, SIGKILL);
-        if (getppid() != parent)
-            _exit(1);
-        if (getenv("UNIVEND_DRIVER_DEBUG") == NULL) {
-            int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
-            if (devnull >= 0) {
-                dup2(devnull, STDERR_FILENO);
-                close(devnull);
-            }
-        }
-        conformance_child(path, file, p[1]);
-        c_line(p[1], 'E', "end", NULL); /* every check ran; only _exit is left */
+        conformance_child(path, file, wfd);
+        c_line(wfd, 'E', "end", NULL); /* every check ran; only _exit is left */
         _exit(0);
     }
-    close(p[1]);
     char buf[8192], started[256] = "load";
     size_t have = 0;
     int64_t deadline = ms_now() + timeout_ms;
     int timed_out = 0, ended = 0;
     while (!ended) {
-        int64_t left = deadline - ms_now();
-        if (left <= 0) {
+        if (!readable_before(rfd, deadline)) {
             timed_out = 1;
             break;
         }
-        struct pollfd pf = {.fd = p[0], .events = POLLIN};
-        int pr = poll(&pf, 1, (int)left);
-        if (pr < 0 && errno == EINTR)
-            continue;
-        if (pr == 0) {
-            timed_out = 1;
-            break;
-        }
-        ssize_t r = read(p[0], buf + have, sizeof buf - 1 - have);
+        ssize_t r = read(rfd, buf + have, sizeof buf - 1 - have);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
@@ -621,7 +618,7 @@ uv_status loader_conformance(const char *path, const char *file, int timeout_ms,
         if (have == sizeof buf - 1)
             have = 0; /* a line that long is not ours */
     }
-    close(p[0]);
+    close(rfd);
     if (timed_out)
         kill(pid, SIGKILL);
     int wst = 0;
