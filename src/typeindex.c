@@ -14,6 +14,16 @@
 #include "digest.h"
 #include "services.h"
 
+int typeindex_time_limit_ms(void)
+{
+    const char *v = getenv("UNIVEND_DRIVER_TIME_LIMIT_MS");
+    char *end;
+    long ms = v ? strtol(v, &end, 10) : 0;
+    if (v == NULL || *v == '\0' || *end != '\0' || ms < 100 || ms > 600000)
+        return UV_PROBE_TIMEOUT_MS;
+    return (int)ms;
+}
+
 static uv_status get_entry(struct uv_ctx *ctx, DB_TXN *txn, const char *code,
                            struct rec_typeidx *e, int rmw)
 {
@@ -55,7 +65,7 @@ uv_status typeindex_register(struct uv_ctx *ctx, const char *file_arg, const cha
                                   sizeof file, &ctx->err);
     if (st != UVS_OK)
         return st;
-    st = loader_probe(path, file, &ctx->svc, ctx, UV_PROBE_TIMEOUT_MS, &pr);
+    st = loader_probe(path, file, &ctx->svc, ctx, typeindex_time_limit_ms(), &pr);
     if (st != UVS_OK) {
         uv_fail(&ctx->err, st, "%s", pr.message);
         audit_append(ctx, NULL, "driver.refused", file, "%s", pr.message);
@@ -247,7 +257,7 @@ static int verify_one(const void *k, size_t kl, const void *v, size_t vl, void *
     const char *why = ctx->err.message;
     struct uv_probe pr;
     if (st == UVS_OK) {
-        st = loader_probe(path, e.file, &ctx->svc, ctx, UV_PROBE_TIMEOUT_MS, &pr);
+        st = loader_probe(path, e.file, &ctx->svc, ctx, typeindex_time_limit_ms(), &pr);
         why = pr.message;
         if (st == UVS_OK && !info_has_code(&pr.info, e.code)) {
             st = UVS_REFUSED;
@@ -313,7 +323,7 @@ uv_status typeindex_scan(struct uv_ctx *ctx, FILE *out)
             pr[i].status = UVS_INPUT;
             snprintf(pr[i].message, sizeof pr[i].message, "file name is too long");
         } else {
-            loader_probe(path, file, &ctx->svc, ctx, UV_PROBE_TIMEOUT_MS, &pr[i]);
+            loader_probe(path, file, &ctx->svc, ctx, typeindex_time_limit_ms(), &pr[i]);
         }
     }
     /* a code claimed by two good files: the one the type index registered
@@ -375,7 +385,7 @@ uv_status typeindex_check_file(struct uv_ctx *ctx, const char *file_arg, FILE *o
                                   sizeof file, &ctx->err);
     if (st != UVS_OK)
         return st;
-    st = loader_probe(path, file, &ctx->svc, ctx, UV_PROBE_TIMEOUT_MS, &pr);
+    st = loader_probe(path, file, &ctx->svc, ctx, typeindex_time_limit_ms(), &pr);
     if (st != UVS_OK)
         return uv_fail(&ctx->err, st, "%s", pr.message);
     digest_hex(pr.sha256, 32, hex);
@@ -390,7 +400,7 @@ uv_status typeindex_check_file(struct uv_ctx *ctx, const char *file_arg, FILE *o
         fprintf(out, " %s", pr.info.codes[i]);
     fprintf(out, "\nconformance:\n");
     unsigned failures = 0;
-    st = loader_conformance(path, file, UV_PROBE_TIMEOUT_MS, out, &failures);
+    st = loader_conformance(path, file, typeindex_time_limit_ms(), out, &failures);
     if (st != UVS_OK)
         return uv_fail(&ctx->err, UVS_DRIVER, "%u conformance check(s) failed", failures);
     return UVS_OK;
@@ -503,7 +513,7 @@ static int status_one(const void *k, size_t kl, const void *v, size_t vl, void *
         ;
     if (i == sa->nfiles) {
         snprintf(sa->files[i], sizeof sa->files[i], "%s", e.file);
-        loader_probe(path, e.file, &sa->ctx->svc, sa->ctx, UV_PROBE_TIMEOUT_MS, &sa->probes[i]);
+        loader_probe(path, e.file, &sa->ctx->svc, sa->ctx, typeindex_time_limit_ms(), &sa->probes[i]);
         sa->nfiles++;
     }
     if (sa->probes[i].status != UVS_OK)

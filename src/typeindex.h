@@ -7,7 +7,12 @@
 
 #include "univend.h"
 
-#define UV_PROBE_TIMEOUT_MS 5000
+#define UV_PROBE_TIMEOUT_MS 5000 /* a driver's time to load or be checked */
+
+/* The time limit for a driver's probe or checks: UV_PROBE_TIMEOUT_MS, or
+   $UNIVEND_DRIVER_TIME_LIMIT_MS (100 to 600000) for a driver run under a
+   debugger or valgrind. */
+int typeindex_time_limit_ms(void);
 
 /* Register a driver file (name or path inside the driver directory): probe it
    in a child process, then map each of its type codes (or only `codes`, a

@@ -593,7 +593,23 @@ START_TEST(test_register_hang)
     put(ctx, "hang_on_load.so");
     time_t t0 = time(NULL);
     expect_register_refused(ctx, "hang_on_load.so", UVS_DRIVER, "driver hung while loading");
-    ck_assert_int_le(time(NULL) - t0, UV_PROBE_TIMEOUT_MS / 1000 + 5);
+    ck_assert_int_le(time(NULL) - t0, typeindex_time_limit_ms() / 1000 + 5);
+
+    /* the limit can be set for a driver under a debugger; nonsense is ignored */
+    char *saved = getenv("UNIVEND_DRIVER_TIME_LIMIT_MS");
+    saved = saved ? strdup(saved) : NULL;
+    setenv("UNIVEND_DRIVER_TIME_LIMIT_MS", "300", 1);
+    put_as(ctx, "hang_on_load.so", "hang_again.so");
+    expect_register_refused(ctx, "hang_again.so", UVS_DRIVER, "(no answer in 300 ms)");
+    setenv("UNIVEND_DRIVER_TIME_LIMIT_MS", "5x", 1);
+    ck_assert_int_eq(typeindex_time_limit_ms(), UV_PROBE_TIMEOUT_MS);
+    setenv("UNIVEND_DRIVER_TIME_LIMIT_MS", "99", 1);
+    ck_assert_int_eq(typeindex_time_limit_ms(), UV_PROBE_TIMEOUT_MS);
+    if (saved)
+        setenv("UNIVEND_DRIVER_TIME_LIMIT_MS", saved, 1);
+    else
+        unsetenv("UNIVEND_DRIVER_TIME_LIMIT_MS");
+    free(saved);
     done(ctx);
 }
 END_TEST
@@ -1147,7 +1163,8 @@ START_TEST(test_check_file)
     assert_has(ctx->err.message, "self test failed");
     put(ctx, "exit_in_decode.so");
     ck_assert_int_eq(typeindex_check_file(ctx, "exit_in_decode.so", cap_open(&out)), UVS_DRIVER);
-    assert_has(cap_text(&out), "FAIL  decode_token refuses garbage: the driver ended the process\n");
+    text = cap_text(&out);
+    assert_has(text, "FAIL  decode_token refuses garbage: the driver ended the process\n");
     cap_free(&out);
     put(ctx, "crash_on_load.so");
     ck_assert_int_eq(typeindex_check_file(ctx, "crash_on_load.so", cap_open(&out)), UVS_DRIVER);
