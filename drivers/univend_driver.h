@@ -1,5 +1,5 @@
 /*
- * univend_driver.h — the univend meter security driver interface, ABI 1.1.
+ * univend_driver.h — the univend meter security driver interface, ABI 1.2.
  *
  * A driver is a shared object that exports exactly one symbol:
  *
@@ -42,7 +42,28 @@
  *
  * A driver never touches files, the database, the network or the terminal:
  * it uses the host services (struct uv_host_services) for logging, time,
- * randomness and keys.
+ * randomness, keys and (1.2) the card channel.
+ *
+ * Cards (1.2)
+ *   The host owns the readers. A driver reaches a card only through the card
+ *   channel services, by slot: UV_SLOT_USER is the customer's card in front of
+ *   the clerk, UV_SLOT_SAM a secure access module that may hold the driver's
+ *   master keys. How a card sale runs:
+ *     1. the host waits for a card in UV_SLOT_USER and reads its ATR;
+ *     2. it asks each registered card driver whose atr_patterns match, most
+ *        specific pattern first, to read_medium(): the driver connects, reads
+ *        the card's identification and returns the meter number and the meter
+ *        type code written on the card (UV_E_UNSUPPORTED: "not one of mine");
+ *     3. the type index picks the driver for that type code (often the same);
+ *     4. verify() authenticates the card and checks what it holds; only on
+ *        UV_OK does the host sell: issue_credit() writes the card and sets
+ *        medium_written = 1 only when the card confirmed the write;
+ *     5. the host disconnects (with reset) when the sale ends or fails.
+ *   The connection opened by card_connect() persists across the driver calls
+ *   of one sale, so security state set up in verify() holds in issue_credit().
+ *   A card pulled mid-write: return UV_E_MEDIUM_ABSENT; the host records no
+ *   sale, keeps the request pending and, when the card is read again, uses
+ *   uv_medium_info.last_sequence to tell whether that credit reached the card.
  */
 #ifndef UNIVEND_DRIVER_H
 #define UNIVEND_DRIVER_H
@@ -55,7 +76,7 @@ extern "C" {
 #endif
 
 #define UV_ABI_MAJOR 1u
-#define UV_ABI_MINOR 1u /* 1.1: management ops 6-8 */
+#define UV_ABI_MINOR 2u /* 1.1: management ops 6-8; 1.2: card channel, ATR patterns */
 
 /* The single exported symbol, by name and by prototype. */
 #define UV_DRIVER_ENTRY_NAME "univend_driver_entry"
@@ -92,6 +113,12 @@ typedef enum uv_rc {
     UV_E_STATE = 17,          /* meter state blob from the host is invalid   */
     UV_E_CRYPTO = 18,         /* the crypto library failed                   */
     UV_E_SELFTEST = 19,       /* known-answer self test failed               */
+    /* 1.2 */
+    UV_E_CARD_UNKNOWN = 20,   /* not a card of this driver/utility, or not personalised */
+    UV_E_CARD_AUTH = 21,      /* card or kiosk authentication failed: cloned card, wrong key */
+    UV_E_REPLAY = 22,         /* a purchase record or counter that was seen before */
+    UV_E_CARD_LOCKED = 23,    /* the card refuses: security code tries used up, or only the
+                                 last try is left and the driver will not spend it */
     UV_E_VENDOR_BASE = 0x10000
 } uv_rc;
 
@@ -115,6 +142,15 @@ typedef enum uv_rc {
 #define UV_TOKENS_MAX 4       /* tokens one operation may return           */
 #define UV_STATE_MAX 256      /* per-meter driver state blob, in bytes     */
 #define UV_TEXT_MAX 255       /* display/info strings, without the NUL     */
+#define UV_ATR_MAX 33         /* an Answer To Reset, in bytes (ISO 7816-3) */
+#define UV_ATR_PATTERNS_MAX 8 /* ATR patterns one driver may declare       */
+#define UV_APDU_MAX 261       /* a short command APDU: 4 + 1 + 255 + 1     */
+#define UV_RESPONSE_MAX 258   /* a short response: 256 data + SW1 SW2      */
+
+/* Card slots (1.2): which card a card channel call is about. The host maps
+   each slot to a PC/SC reader from its configuration. */
+#define UV_SLOT_USER 0u /* the customer's card, inserted by the clerk    */
+#define UV_SLOT_SAM 1u  /* the secure access module (PSAM), if fitted    */
 
 /* ------------------------------------------------------------------------ */
 /* Host services: handed to open(), valid until close() returns.            */
@@ -136,6 +172,31 @@ struct uv_host_services {
     int (*key_get)(void *host, const char *key_ref, void *buf, size_t cap, size_t *len);
     /* Overwrite memory in a way the compiler cannot elide. */
     void (*wipe)(void *buf, size_t len);
+
+    /* 1.2: the card channel, on PC/SC. Present when struct_size covers it;
+       NULL in a host that has no card readers configured. Every call
+       returns UV_OK or: UV_E_MEDIUM_ABSENT (no card in the slot, or it was
+       removed), UV_E_MEDIUM_IO (reader gone, transmission error),
+       UV_E_ARG, UV_E_BUFFER_TOO_SMALL, UV_E_UNSUPPORTED (no such slot). */
+    /* Reader names, each NUL-terminated, the list ended by an empty name
+       ("a\0b\0\0"); *len counts every byte written. */
+    int (*card_readers)(void *host, char *buf, size_t cap, size_t *len);
+    /* Wait until a card is present (present = 1) or gone (present = 0) in
+       the slot, at most timeout_ms; UV_E_RETRY if the time ran out. */
+    int (*card_wait)(void *host, uint32_t slot, int present, uint32_t timeout_ms);
+    /* Connect to and power the card in the slot, exclusively. Connecting a
+       connected slot is harmless. */
+    int (*card_connect)(void *host, uint32_t slot);
+    /* The Answer To Reset of the connected card (at most UV_ATR_MAX bytes). */
+    int (*card_atr)(void *host, uint32_t slot, uint8_t *atr, size_t cap, size_t *len);
+    /* Send one command APDU (at most UV_APDU_MAX bytes) and receive the
+       response with SW1 SW2 last (resp_cap UV_RESPONSE_MAX is always enough).
+       Storage cards (memory, logic-encryption, contactless) are reached
+       through the reader's pseudo-APDUs (class FF), as PC/SC part 3 defines. */
+    int (*card_transmit)(void *host, uint32_t slot, const uint8_t *cmd, size_t cmd_len,
+                         uint8_t *resp, size_t resp_cap, size_t *resp_len);
+    /* Release the card; reset = 1 also resets it, dropping its security state. */
+    int (*card_disconnect)(void *host, uint32_t slot, int reset);
     /* Appended slots of later minor versions go here. */
 };
 
@@ -203,6 +264,10 @@ typedef enum uv_mgmt_op {
     UV_MGMT_SET_CREDIT = 6,       /* arg: credit in the unit of params "kind" (default Wh) */
     UV_MGMT_DISABLE = 7,          /* stop the device until new credit */
     UV_MGMT_UNLOCK = 8,           /* unlock the device for good       */
+    /* 1.2 */
+    UV_MGMT_REFUND = 9,           /* take back the credit a returned card still holds (not
+                                     yet loaded into the meter); amount_issued = what was
+                                     taken off the card, in the unit of params "kind" */
     UV_MGMT_VENDOR_BASE = 0x10000
 } uv_mgmt_op;
 
@@ -226,7 +291,22 @@ struct uv_medium_info {
     char meter_number[32];
     char type_code[UV_TYPE_CODE_MAX + 1];
     char summary[UV_TEXT_MAX + 1]; /* one line for the clerk */
+    /* 1.2: cards */
+    char card_serial[32];      /* the card's own serial, as text (blacklists) */
+    uint64_t last_sequence;    /* credit request `sequence` of the last credit
+                                  written to this card; 0 if none or unknown */
+    uint64_t pending_amount;   /* credit on the card not yet loaded into the
+                                  meter, in the unit of pending_kind          */
+    uint32_t pending_kind;     /* uv_credit_kind                             */
+    uint32_t flags;            /* UV_INFO_*                                  */
+    uint64_t meter_remaining;  /* credit the meter reported back on the card,
+                                  in the unit of pending_kind                 */
+    uint32_t meter_tamper;     /* tamper bits the meter reported; driver-
+                                  defined, 0 = none (explained in summary)    */
 };
+#define UV_INFO_METER_DATA 0x01u /* meter_remaining/meter_tamper are valid:
+                                    the card has been to the meter and back   */
+#define UV_INFO_PENDING 0x02u    /* pending_amount is valid                   */
 
 /* A decoded token. */
 struct uv_token_info {
@@ -238,6 +318,14 @@ struct uv_token_info {
     int64_t issued_at;        /* Unix seconds from the token id, or 0    */
     char token_id[32];
     char description[UV_TEXT_MAX + 1];
+};
+
+/* An ATR pattern (1.2): hex text, e.g. atr "3B02A1B2", mask "FFFFFF00".
+   A card matches when (card ATR & mask) == (atr & mask), byte by byte, and
+   the ATRs have the same length. mask NULL means every bit counts. */
+struct uv_atr_pattern {
+    const char *atr;
+    const char *mask;
 };
 
 /* ------------------------------------------------------------------------ */
@@ -287,6 +375,11 @@ struct uv_driver {
     /* Known-answer self test, run by the host when it loads the driver and
        by `univend driver check`. Needs no keys from the host. Required. */
     int (*self_test)(const struct uv_host_services *svc, void *host);
+
+    /* 1.2: the ATRs of the cards whose identification this driver can read
+       with read_medium(), ended by {NULL, NULL}; NULL for drivers that handle
+       no card. At most UV_ATR_PATTERNS_MAX. */
+    const struct uv_atr_pattern *atr_patterns;
     /* Appended slots of later minor versions go here. */
 };
 

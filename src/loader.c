@@ -59,6 +59,9 @@ const char *loader_media_text(uint32_t media, char *buf, size_t cap)
 }
 
 /* Copy a descriptor string: present, printable, and shorter than the slot. */
+static uv_status validate_atr_patterns(const struct uv_driver *d, struct uv_driver_info *info,
+                                       struct uv_error *err);
+
 static int copy_text(const char *src, char *dst, size_t cap, int required)
 {
     if (src == NULL) {
@@ -146,7 +149,67 @@ uv_status loader_validate(const struct uv_driver *d, struct uv_driver_info *info
     info->has_read_medium = d->read_medium != NULL;
     info->has_mgmt = d->issue_mgmt != NULL;
     info->has_decode = d->decode_token != NULL;
+    return validate_atr_patterns(d, info, err);
+}
+
+/* Hex text of 1..UV_ATR_MAX bytes, read without trusting a terminator. */
+static int atr_hex(const char *hex, uint8_t *out, uint8_t *len)
+{
+    size_t n = strnlen(hex, 2 * UV_ATR_MAX + 1);
+    if (n == 0 || n > 2 * UV_ATR_MAX || n % 2 != 0 || digest_unhex(hex, out, n / 2) != 0)
+        return -1;
+    *len = (uint8_t)(n / 2);
+    return 0;
+}
+
+static uv_status validate_atr_patterns(const struct uv_driver *d, struct uv_driver_info *info,
+                                       struct uv_error *err)
+{
+    if (d->abi_minor < 2 || d->struct_size < offsetof(struct uv_driver, atr_patterns) +
+                                                 sizeof d->atr_patterns ||
+        d->atr_patterns == NULL)
+        return UVS_OK;
+    if (!info->has_read_medium)
+        return uv_fail(err, UVS_DRIVER,
+                       "descriptor: ATR patterns without read_medium (the host could not ask "
+                       "the card for its type code)");
+    for (unsigned i = 0; d->atr_patterns[i].atr != NULL; i++) {
+        struct uv_atr_info *a = &info->atr[i];
+        uint8_t mlen = 0;
+        if (i >= UV_ATR_PATTERNS_MAX)
+            return uv_fail(err, UVS_DRIVER, "descriptor: more than %d ATR patterns",
+                           UV_ATR_PATTERNS_MAX);
+        if (atr_hex(d->atr_patterns[i].atr, a->atr, &a->len) != 0)
+            return uv_fail(err, UVS_DRIVER,
+                           "descriptor: ATR pattern #%u is not 1-%d bytes of hex", i + 1,
+                           UV_ATR_MAX);
+        if (d->atr_patterns[i].mask == NULL)
+            memset(a->mask, 0xFF, a->len);
+        else if (atr_hex(d->atr_patterns[i].mask, a->mask, &mlen) != 0 || mlen != a->len)
+            return uv_fail(err, UVS_DRIVER,
+                           "descriptor: the mask of ATR pattern #%u is not hex of the ATR's length",
+                           i + 1);
+        info->n_atr = i + 1;
+    }
     return UVS_OK;
+}
+
+int loader_atr_match(const struct uv_atr_info *p, const uint8_t *atr, size_t len)
+{
+    if (len != p->len)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((atr[i] & p->mask[i]) != (p->atr[i] & p->mask[i]))
+            return 0;
+    return 1;
+}
+
+unsigned loader_atr_specificity(const struct uv_atr_info *p)
+{
+    unsigned bits = 0;
+    for (size_t i = 0; i < p->len; i++)
+        bits += (unsigned)__builtin_popcount(p->mask[i]);
+    return bits;
 }
 
 uv_status loader_resolve(const char *driver_dir, const char *arg, char *path, size_t path_cap,
@@ -467,8 +530,15 @@ static void conformance_child(const char *path, const char *file, int fd)
 {
     struct uv_loaded l;
     struct uv_error e = {0};
-    struct uv_host_services svc = {sizeof svc, UV_ABI_MAJOR, UV_ABI_MINOR, c_log, c_now, c_random,
-                                   c_key_get, c_wipe};
+    /* no card readers in the conformance child: the card slots stay NULL */
+    struct uv_host_services svc = {.struct_size = sizeof svc,
+                                   .abi_major = UV_ABI_MAJOR,
+                                   .abi_minor = UV_ABI_MINOR,
+                                   .log = c_log,
+                                   .now = c_now,
+                                   .random = c_random,
+                                   .key_get = c_key_get,
+                                   .wipe = c_wipe};
     c_line(fd, 'S', "load", NULL);
     if (loader_load(path, file, &l, &e) != UVS_OK) {
         c_line(fd, 'F', "load", e.message);

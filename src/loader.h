@@ -24,6 +24,13 @@
 #include "../drivers/univend_driver.h"
 #include "status.h"
 
+/* One ATR pattern of a card driver, as bytes. */
+struct uv_atr_info {
+    uint8_t atr[UV_ATR_MAX];
+    uint8_t mask[UV_ATR_MAX];
+    uint8_t len;
+};
+
 struct uv_driver_info {
     char name[32];
     char vendor[64];
@@ -34,7 +41,13 @@ struct uv_driver_info {
     char codes[UV_TYPE_CODES_MAX][UV_TYPE_CODE_MAX + 1];
     unsigned n_codes;
     int has_read_medium, has_mgmt, has_decode;
+    struct uv_atr_info atr[UV_ATR_PATTERNS_MAX]; /* 1.2 card drivers */
+    unsigned n_atr;
 };
+
+/* Does this ATR match the pattern? Specificity = mask bits set, for ordering. */
+int loader_atr_match(const struct uv_atr_info *p, const uint8_t *atr, size_t len);
+unsigned loader_atr_specificity(const struct uv_atr_info *p);
 
 struct uv_loaded {
     char file[128];                /* name inside the driver directory   */

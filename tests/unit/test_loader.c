@@ -403,6 +403,73 @@ START_TEST(test_validate_abi)
 }
 END_TEST
 
+/* ---- ATR patterns (1.2) --------------------------------------------- */
+
+START_TEST(test_validate_atr_patterns)
+{
+    struct uv_driver d;
+    struct uv_driver_info info;
+    static const struct uv_atr_pattern two[] = {
+        {"3B0255AA", "FFFFFF00"}, {"3b8f8001", NULL}, {NULL, NULL}};
+    base_desc(&d);
+    d.media = UV_MEDIUM_CPU_CARD;
+    d.read_medium = m_read_medium;
+    d.atr_patterns = two;
+    expect_ok(&d, &info);
+    ck_assert_uint_eq(info.n_atr, 2);
+    ck_assert_uint_eq(info.atr[0].len, 4);
+    ck_assert_uint_eq(info.atr[0].mask[3], 0x00);
+    ck_assert_uint_eq(info.atr[1].atr[1], 0x8F);
+    ck_assert_uint_eq(info.atr[1].mask[0], 0xFF); /* NULL mask: every bit counts */
+
+    /* matching: masked byte ignored, length must agree */
+    const uint8_t card[] = {0x3B, 0x02, 0x55, 0x17};
+    const uint8_t other[] = {0x3B, 0x02, 0x56, 0xAA};
+    ck_assert_int_eq(loader_atr_match(&info.atr[0], card, sizeof card), 1);
+    ck_assert_int_eq(loader_atr_match(&info.atr[0], other, sizeof other), 0);
+    ck_assert_int_eq(loader_atr_match(&info.atr[0], card, 3), 0);
+    ck_assert_uint_eq(loader_atr_specificity(&info.atr[0]), 24);
+    ck_assert_uint_eq(loader_atr_specificity(&info.atr[1]), 32);
+
+    /* a 1.1 descriptor is not read past its end even if the slot holds junk */
+    d.abi_minor = 1;
+    d.struct_size = offsetof(struct uv_driver, atr_patterns);
+    expect_ok(&d, &info);
+    ck_assert_uint_eq(info.n_atr, 0);
+}
+END_TEST
+
+START_TEST(test_validate_atr_patterns_refused)
+{
+    struct uv_driver d;
+    static const struct uv_atr_pattern odd[] = {{"3B0", NULL}, {NULL, NULL}};
+    static const struct uv_atr_pattern nothex[] = {{"3BXX", NULL}, {NULL, NULL}};
+    static const struct uv_atr_pattern empty[] = {{"", NULL}, {NULL, NULL}};
+    static const struct uv_atr_pattern mask_len[] = {{"3B02", "FF"}, {NULL, NULL}};
+    static const struct uv_atr_pattern too_long[] = {
+        {"3B0000000000000000000000000000000000000000000000000000000000000000AA", NULL},
+        {NULL, NULL}};
+    static const struct uv_atr_pattern nine[] = {{"3B01", NULL}, {"3B02", NULL}, {"3B03", NULL},
+                                                 {"3B04", NULL}, {"3B05", NULL}, {"3B06", NULL},
+                                                 {"3B07", NULL}, {"3B08", NULL}, {"3B09", NULL},
+                                                 {NULL, NULL}};
+    const struct uv_atr_pattern *bad[] = {odd, nothex, empty, mask_len, too_long, nine};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        base_desc(&d);
+        d.media = UV_MEDIUM_CPU_CARD;
+        d.read_medium = m_read_medium;
+        d.atr_patterns = bad[i];
+        expect_refused(&d, "ATR pattern");
+    }
+    /* patterns but no way to read the card's type code */
+    base_desc(&d);
+    d.media = UV_MEDIUM_CPU_CARD;
+    static const struct uv_atr_pattern fine[] = {{"3B02", NULL}, {NULL, NULL}};
+    d.atr_patterns = fine;
+    expect_refused(&d, "ATR patterns without read_medium");
+}
+END_TEST
+
 START_TEST(test_validate_struct_size)
 {
     struct uv_driver d;
@@ -1336,6 +1403,8 @@ Suite *loader_suite(void)
     tcase_add_test(tc, test_validate_magic);
     tcase_add_test(tc, test_validate_abi);
     tcase_add_test(tc, test_validate_struct_size);
+    tcase_add_test(tc, test_validate_atr_patterns);
+    tcase_add_test(tc, test_validate_atr_patterns_refused);
     tcase_add_test(tc, test_validate_texts);
     tcase_add_test(tc, test_validate_media);
     tcase_add_test(tc, test_validate_codes);
