@@ -251,6 +251,17 @@ static const struct rec_field mgmt_fields[] = {
 };
 LAYOUT(rec_mgmt_layout, struct rec_mgmt, mgmt_fields);
 
+static const struct rec_field trust_fields[] = {
+    F(1, RF_STR, struct rec_trust, name),
+    F(2, RF_BYTES, struct rec_trust, public_key),
+    F(3, RF_I64, struct rec_trust, added_at),
+    F(4, RF_STR, struct rec_trust, added_by),
+    F(5, RF_I64, struct rec_trust, revoked_at),
+    F(6, RF_STR, struct rec_trust, revoked_by),
+    F(7, RF_STR, struct rec_trust, revoked_why),
+};
+LAYOUT(rec_trust_layout, struct rec_trust, trust_fields);
+
 static void put_le(uint8_t *p, uint64_t v, size_t n)
 {
     for (size_t i = 0; i < n; i++)

@@ -213,6 +213,18 @@ struct rec_mgmt {
     uint32_t n_tokens;
 };
 
+/* A head office signing key the kiosk trusts (instruction files, driver
+   signatures). A revoked entry stays, so the key cannot be trusted again. */
+struct rec_trust {
+    char name[REC_ID_MAX];
+    uint8_t public_key[32];
+    int64_t added_at;
+    char added_by[REC_ID_MAX];
+    int64_t revoked_at;     /* 0 while trusted                  */
+    char revoked_by[REC_ID_MAX];
+    char revoked_why[96];   /* e.g. "instruction 7"              */
+};
+
 /* A wrapped (encrypted) key. */
 struct rec_key {
     char ref[64];
@@ -244,7 +256,7 @@ struct rec_layout {
 extern const struct rec_layout rec_meter_layout, rec_customer_layout, rec_tariff_layout,
     rec_typeidx_layout, rec_receipt_layout, rec_audit_layout, rec_key_layout, rec_clerk_layout,
     rec_closing_layout, rec_export_layout, rec_hq_kiosk_layout, rec_hq_file_layout,
-    rec_mgmt_layout;
+    rec_mgmt_layout, rec_trust_layout;
 
 /* Encode rec into buf (capacity cap); returns the length, or 0 if it does not fit. */
 size_t rec_encode(const struct rec_layout *l, const void *rec, uint8_t *buf, size_t cap);

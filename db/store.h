@@ -33,6 +33,7 @@ enum uv_dbid {
     UV_DB_CLOSINGS,  /* closing number (u64 BE) -> struct rec_closing   */
     UV_DB_EXPORTS,   /* export sequence (u64 BE) -> struct rec_export   */
     UV_DB_MGMT,      /* number (u64 BE) -> struct rec_mgmt              */
+    UV_DB_TRUST,     /* name -> struct rec_trust (head office keys)     */
     /* head office */
     UV_DB_HQ_KIOSKS,   /* kiosk id -> struct rec_hq_kiosk                */
     UV_DB_HQ_FILES,    /* kiosk NUL seq (u64 BE) -> struct rec_hq_file   */

@@ -16,6 +16,7 @@
 #include "hq.h"
 #include "money.h"
 #include "cli_mgmt.h"
+#include "cli_trust.h"
 #include "clerks.h"
 #include "print.h"
 #include "report.h"
@@ -490,11 +491,14 @@ static int cmd_hq(struct uv_ctx *ctx, int argc, char **argv)
 {
     struct args a;
     if (argc < 1 || parse_args(argc - 1, argv + 1, " pubkey out ", &a))
-        return usage("hq kiosk add ID --pubkey HEX | kiosk list | report | missing | export-csv");
+        return usage("hq kiosk add ID --pubkey HEX | kiosk list | report | missing | export-csv |\n"
+                     "       keygen | pubkey");
     if (strcmp(argv[0], "kiosk") == 0 && a.npos == 2 && strcmp(a.pos[0], "add") == 0)
         return fail(ctx, hq_kiosk_add(ctx, a.pos[1], opt(&a, "pubkey")));
     if (strcmp(argv[0], "kiosk") == 0 && a.npos == 1 && strcmp(a.pos[0], "list") == 0)
         return fail(ctx, hq_kiosk_list(ctx, stdout));
+    if ((strcmp(argv[0], "keygen") == 0 || strcmp(argv[0], "pubkey") == 0) && argc == 1)
+        return cli_hq_key(ctx, argc, argv);
     if (strcmp(argv[0], "report") == 0 && a.npos == 0)
         return fail(ctx, hq_report(ctx, stdout));
     if (strcmp(argv[0], "missing") == 0 && a.npos == 0) {
@@ -514,7 +518,8 @@ static int cmd_hq(struct uv_ctx *ctx, int argc, char **argv)
             st = uv_fail(&ctx->err, UVS_IO, "cannot write %s", opt(&a, "out"));
         return fail(ctx, st);
     }
-    return usage("hq kiosk add ID --pubkey HEX | kiosk list | report | missing | export-csv");
+    return usage("hq kiosk add ID --pubkey HEX | kiosk list | report | missing | export-csv |\n"
+                 "       keygen | pubkey");
 }
 
 
@@ -733,6 +738,8 @@ int cli_main(int argc, char **argv)
             rc = cmd_import(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "hq") == 0) {
             rc = cmd_hq(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "trust") == 0) {
+            rc = cli_trust(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "clerk") == 0) {
             rc = cmd_clerk(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "report") == 0) {

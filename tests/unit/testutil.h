@@ -47,5 +47,6 @@ Suite *openpaygo_suite(void);
 Suite *mgmt_suite(void);
 Suite *tariff_suite(void);
 Suite *hq_suite(void);
+Suite *trust_suite(void);
 
 #endif
