@@ -6,6 +6,7 @@
 
 #include "digest.h"
 #include "ed25519.h"
+#include "textrec.h"
 
 #define MAX_FIELDS 24
 #define FIELD_MAX 512
@@ -19,17 +20,7 @@ void exportfile_name(const char *kiosk, uint64_t seq, char *out, size_t cap)
 
 void exportfile_csv_text(FILE *out, const char *s)
 {
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
+    tr_csv_text(out, s);
 }
 
 static void csv_field(FILE *out, const char *s)
@@ -139,8 +130,7 @@ void exportfile_write_closing(FILE *out, const struct rec_closing *c)
 
 void exportfile_signed_message(const void *body, size_t len, uint8_t msg[17 + 32])
 {
-    memcpy(msg, EXPORT_SIG_CONTEXT, 17); /* includes the NUL */
-    digest_sha256(body, len, msg + 17);
+    tr_signed_message(EXPORT_SIG_CONTEXT, 17, body, len, msg); /* 17: with the NUL */
 }
 
 void exportfile_write_signature(FILE *out, const uint8_t sig[64])
@@ -152,79 +142,8 @@ void exportfile_write_signature(FILE *out, const uint8_t sig[64])
 
 /* ---- reading ---------------------------------------------------------- */
 
-struct cursor {
-    const char *p, *end;
-    unsigned line;
-    struct uv_error *err;
-};
-
-static uv_status bad(struct cursor *c, const char *what)
-{
-    return uv_fail(c->err, UVS_INPUT, "line %u: %s", c->line, what);
-}
-
-/* Next line without its LF; refuses CR, NUL and a missing final LF. */
-static int next_line(struct cursor *c, const char **s, size_t *n)
-{
-    if (c->p >= c->end)
-        return 0;
-    const char *nl = memchr(c->p, '\n', (size_t)(c->end - c->p));
-    if (nl == NULL)
-        return -1;
-    *s = c->p;
-    *n = (size_t)(nl - c->p);
-    c->p = nl + 1;
-    c->line++;
-    return 1;
-}
-
-static int parse_u64(const char *s, size_t n, uint64_t *out)
-{
-    uint64_t v = 0;
-    if (n == 0 || n > 19 || (n > 1 && s[0] == '0'))
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9')
-            return -1;
-        v = v * 10 + (uint64_t)(s[i] - '0');
-    }
-    *out = v;
-    return 0;
-}
-
-static int parse_i64(const char *s, size_t n, int64_t *out)
-{
-    uint64_t v;
-    int neg = n > 0 && s[0] == '-';
-    if (parse_u64(s + neg, n - (size_t)neg, &v) != 0 || v > (uint64_t)INT64_MAX || (neg && v == 0))
-        return -1;
-    *out = neg ? -(int64_t)v : (int64_t)v;
-    return 0;
-}
-
-static int parse_hex(const char *s, size_t n, uint8_t *out, size_t len)
-{
-    char tmp[129];
-    if (n != 2 * len || n >= sizeof tmp)
-        return -1;
-    memcpy(tmp, s, n);
-    tmp[n] = '\0';
-    for (size_t i = 0; i < n; i++)
-        if (!((tmp[i] >= '0' && tmp[i] <= '9') || (tmp[i] >= 'a' && tmp[i] <= 'f')))
-            return -1; /* lower case only: one spelling per value */
-    return digest_unhex(tmp, out, len);
-}
-
-static int printable(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-            return 0;
-    return 1;
-}
-
 /* The header: fixed names in a fixed order. */
-static uv_status parse_header(struct cursor *c, struct export_header *h)
+static uv_status parse_header(struct tr_cursor *c, struct export_header *h)
 {
     static const char *const names[] = {
         "kiosk",         "sequence",     "created",       "currency",
@@ -240,12 +159,12 @@ static uv_status parse_header(struct cursor *c, struct export_header *h)
         if (memcmp(c->p, EXPORT_MAGIC, have < m ? have : m) == 0)
             return uv_fail(c->err, UVS_INPUT, "the file is cut off in its header (truncated)");
     }
-    if (next_line(c, &s, &n) != 1 || n != strlen(EXPORT_MAGIC) || memcmp(s, EXPORT_MAGIC, n) != 0)
+    if (tr_next_line(c, &s, &n) != 1 || n != strlen(EXPORT_MAGIC) || memcmp(s, EXPORT_MAGIC, n) != 0)
         return uv_fail(c->err, UVS_INPUT, "not a univend export file (its first line is wrong)");
     memset(h, 0, sizeof *h);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         size_t nl = strlen(names[i]);
-        int got = next_line(c, &s, &n);
+        int got = tr_next_line(c, &s, &n);
         if (got != 1)
             return uv_fail(c->err, UVS_INPUT, "the file is cut off in its header (truncated)");
         if (n <= nl || memcmp(s, names[i], nl) != 0 || s[nl] != '=')
@@ -258,41 +177,41 @@ static uv_status parse_header(struct cursor *c, struct export_header *h)
         int rc = 0;
         switch (i) {
         case 0:
-            if (vn == 0 || vn >= sizeof h->kiosk || !printable(v, vn) || memchr(v, ',', vn))
+            if (vn == 0 || vn >= sizeof h->kiosk || !tr_printable(v, vn) || memchr(v, ',', vn))
                 rc = -1;
             else
                 memcpy(h->kiosk, v, vn);
             break;
-        case 1: rc = parse_u64(v, vn, &h->sequence) || h->sequence == 0; break;
-        case 2: rc = parse_i64(v, vn, &h->created); break;
+        case 1: rc = tr_parse_u64(v, vn, &h->sequence) || h->sequence == 0; break;
+        case 2: rc = tr_parse_i64(v, vn, &h->created); break;
         case 3:
-            rc = vn != 3 || !printable(v, vn);
+            rc = vn != 3 || !tr_printable(v, vn);
             if (!rc)
                 memcpy(h->currency, v, 3);
             break;
-        case 4: rc = parse_u64(v, vn, &u) || u > 4; h->currency_decimals = (unsigned)u; break;
-        case 5: rc = parse_u64(v, vn, &h->receipt_first); break;
-        case 6: rc = parse_u64(v, vn, &h->receipt_last); break;
-        case 7: rc = parse_u64(v, vn, &h->audit_first); break;
-        case 8: rc = parse_u64(v, vn, &h->audit_last); break;
-        case 9: rc = parse_u64(v, vn, &h->closing_first); break;
-        case 10: rc = parse_u64(v, vn, &h->closing_last); break;
-        case 11: rc = parse_hex(v, vn, h->prev_hash, 32); break;
-        case 12: rc = parse_u64(v, vn, &h->receipts); break;
-        case 13: rc = parse_u64(v, vn, &h->audits); break;
-        case 14: rc = parse_u64(v, vn, &h->closings); break;
-        case 15: rc = parse_i64(v, vn, &h->total_gross); break;
-        case 16: rc = parse_i64(v, vn, &h->total_vat); break;
-        case 17: rc = parse_i64(v, vn, &x); h->total_net = x; break;
-        case 18: rc = parse_u64(v, vn, &h->total_energy_wh); break;
-        case 19: rc = parse_hex(v, vn, h->public_key, 32); break;
+        case 4: rc = tr_parse_u64(v, vn, &u) || u > 4; h->currency_decimals = (unsigned)u; break;
+        case 5: rc = tr_parse_u64(v, vn, &h->receipt_first); break;
+        case 6: rc = tr_parse_u64(v, vn, &h->receipt_last); break;
+        case 7: rc = tr_parse_u64(v, vn, &h->audit_first); break;
+        case 8: rc = tr_parse_u64(v, vn, &h->audit_last); break;
+        case 9: rc = tr_parse_u64(v, vn, &h->closing_first); break;
+        case 10: rc = tr_parse_u64(v, vn, &h->closing_last); break;
+        case 11: rc = tr_parse_hex(v, vn, h->prev_hash, 32); break;
+        case 12: rc = tr_parse_u64(v, vn, &h->receipts); break;
+        case 13: rc = tr_parse_u64(v, vn, &h->audits); break;
+        case 14: rc = tr_parse_u64(v, vn, &h->closings); break;
+        case 15: rc = tr_parse_i64(v, vn, &h->total_gross); break;
+        case 16: rc = tr_parse_i64(v, vn, &h->total_vat); break;
+        case 17: rc = tr_parse_i64(v, vn, &x); h->total_net = x; break;
+        case 18: rc = tr_parse_u64(v, vn, &h->total_energy_wh); break;
+        case 19: rc = tr_parse_hex(v, vn, h->public_key, 32); break;
         }
         if (rc)
             return uv_fail(c->err, UVS_INPUT, "line %u: header field %s is malformed", c->line,
                            names[i]);
     }
-    if (next_line(c, &s, &n) != 1 || n != 0)
-        return bad(c, "expected a blank line after the header");
+    if (tr_next_line(c, &s, &n) != 1 || n != 0)
+        return tr_bad(c, "expected a blank line after the header");
     /* each range: empty (0,0) or first <= last with last-first+1 == count */
     struct { uint64_t f, l, n; const char *what; } r[] = {
         {h->receipt_first, h->receipt_last, h->receipts, "receipt"},
@@ -307,73 +226,18 @@ static uv_status parse_header(struct cursor *c, struct export_header *h)
     return UVS_OK;
 }
 
-/* Split one CSV line (RFC 4180 quoting) into fields copied to buf. */
-static int split_csv(const char *s, size_t n, char fields[][FIELD_MAX], size_t *nf)
-{
-    size_t i = 0, f = 0;
-    for (;;) {
-        if (f >= MAX_FIELDS)
-            return -1;
-        size_t o = 0;
-        if (i < n && s[i] == '"') {
-            i++;
-            for (;;) {
-                if (i >= n)
-                    return -1; /* unterminated quote */
-                if (s[i] == '"') {
-                    if (i + 1 < n && s[i + 1] == '"') {
-                        i += 2;
-                        if (o + 1 >= FIELD_MAX)
-                            return -1;
-                        fields[f][o++] = '"';
-                        continue;
-                    }
-                    i++;
-                    break;
-                }
-                if (o + 1 >= FIELD_MAX)
-                    return -1;
-                fields[f][o++] = s[i++];
-            }
-            if (i < n && s[i] != ',')
-                return -1;
-        } else {
-            while (i < n && s[i] != ',') {
-                if (s[i] == '"' || o + 1 >= FIELD_MAX)
-                    return -1;
-                fields[f][o++] = s[i++];
-            }
-        }
-        fields[f][o] = '\0';
-        if (memchr(fields[f], '\0', o) != NULL)
-            return -1;
-        f++;
-        if (i >= n)
-            break;
-        i++; /* the comma */
-        if (i == n) { /* trailing comma: one more empty field */
-            if (f >= MAX_FIELDS)
-                return -1;
-            fields[f++][0] = '\0';
-            break;
-        }
-    }
-    *nf = f;
-    return 0;
-}
-
-static int fu64(const char *f, uint64_t *v) { return parse_u64(f, strlen(f), v); }
-static int fi64(const char *f, int64_t *v) { return parse_i64(f, strlen(f), v); }
+static int fu64(const char *f, uint64_t *v) { return tr_parse_u64(f, strlen(f), v); }
+static int fi64(const char *f, int64_t *v) { return tr_parse_i64(f, strlen(f), v); }
 static int fstr(const char *f, char *dst, size_t cap)
 {
     size_t n = strlen(f);
-    if (n >= cap || !printable(f, n))
+    if (n >= cap || !tr_printable(f, n))
         return -1;
     memcpy(dst, f, n + 1);
     return 0;
 }
 
-static int to_receipt(char f[][FIELD_MAX], size_t nf, struct rec_receipt *r)
+static int to_receipt(char **f, size_t nf, struct rec_receipt *r)
 {
     uint64_t u;
     memset(r, 0, sizeof *r);
@@ -395,7 +259,7 @@ static int to_receipt(char f[][FIELD_MAX], size_t nf, struct rec_receipt *r)
     while (*t) {
         const char *sp = strchr(t, ' ');
         size_t n = sp ? (size_t)(sp - t) : strlen(t);
-        if (n == 0 || n >= REC_TOKEN_MAX || r->n_tokens >= REC_TOKENS || !printable(t, n))
+        if (n == 0 || n >= REC_TOKEN_MAX || r->n_tokens >= REC_TOKENS || !tr_printable(t, n))
             return -1;
         memcpy(r->tokens[r->n_tokens], t, n);
         r->tokens[r->n_tokens++][n] = '\0';
@@ -403,10 +267,10 @@ static int to_receipt(char f[][FIELD_MAX], size_t nf, struct rec_receipt *r)
         if (sp && *t == '\0')
             return -1;
     }
-    return parse_hex(f[18], strlen(f[18]), r->hash, 32);
+    return tr_parse_hex(f[18], strlen(f[18]), r->hash, 32);
 }
 
-static int to_audit(char f[][FIELD_MAX], size_t nf, struct rec_audit *a)
+static int to_audit(char **f, size_t nf, struct rec_audit *a)
 {
     memset(a, 0, sizeof *a);
     if (nf != 7)
@@ -416,7 +280,7 @@ static int to_audit(char f[][FIELD_MAX], size_t nf, struct rec_audit *a)
            fstr(f[6], a->detail, sizeof a->detail);
 }
 
-static int to_closing(char f[][FIELD_MAX], size_t nf, struct rec_closing *c)
+static int to_closing(char **f, size_t nf, struct rec_closing *c)
 {
     memset(c, 0, sizeof *c);
     if (nf != 12)
@@ -441,8 +305,8 @@ static int add_i64(int64_t *sum, int64_t v)
 uv_status exportfile_parse(const char *buf, size_t len, struct export_parsed *p,
                            exportfile_record_fn fn, void *arg, struct uv_error *err)
 {
-    struct cursor c = {buf, buf + len, 0, err};
-    char fields[MAX_FIELDS][FIELD_MAX]; /* 12 KiB of stack */
+    struct tr_cursor c = {buf, buf + len, 0, err};
+    char scratch[MAX_FIELDS * FIELD_MAX + 1], *fields[MAX_FIELDS]; /* 12 KiB of stack */
     memset(p, 0, sizeof *p);
     if (buf == NULL || len == 0)
         return uv_fail(err, UVS_INPUT, "the file is empty");
@@ -459,56 +323,58 @@ uv_status exportfile_parse(const char *buf, size_t len, struct export_parsed *p,
         const char *s;
         size_t n;
         const char *line_start = c.p;
-        int got = next_line(&c, &s, &n);
+        int got = tr_next_line(&c, &s, &n);
         if (got == 0)
             return uv_fail(err, UVS_INPUT, "the file ends without its signature (truncated)");
         if (got < 0)
             return uv_fail(err, UVS_INPUT, "the last line is cut off (truncated)");
         if (n >= 4 && memcmp(s, "SIG,", 4) == 0) {
-            if (parse_hex(s + 4, n - 4, p->sig, 64) != 0)
-                return bad(&c, "the signature is malformed");
+            if (tr_parse_hex(s + 4, n - 4, p->sig, 64) != 0)
+                return tr_bad(&c, "the signature is malformed");
             if (c.p != c.end)
-                return bad(&c, "data after the signature");
+                return tr_bad(&c, "data after the signature");
             p->body_len = (size_t)(line_start - buf);
             break;
         }
         size_t nf;
-        if (n == 0 || split_csv(s, n, fields, &nf) != 0 || fields[0][1] != '\0')
-            return bad(&c, "not a well-formed CSV record");
+        if (n == 0 || n >= sizeof scratch ||
+            tr_csv_split(s, n, scratch, fields, MAX_FIELDS, FIELD_MAX, &nf) != 0 ||
+            fields[0][0] == '\0' || fields[0][1] != '\0')
+            return tr_bad(&c, "not a well-formed CSV record");
         char kind = fields[0][0];
         int want = kind == 'R' ? 0 : kind == 'A' ? 1 : kind == 'Z' ? 2 : -1;
         if (want < 0)
-            return bad(&c, "unknown record type");
+            return tr_bad(&c, "unknown record type");
         if (want < stage)
-            return bad(&c, "records out of order (R, then A, then Z)");
+            return tr_bad(&c, "records out of order (R, then A, then Z)");
         stage = want;
         if (kind == 'R') {
             struct rec_receipt r;
             if (to_receipt(fields, nf, &r) != 0)
-                return bad(&c, "receipt record is malformed");
+                return tr_bad(&c, "receipt record is malformed");
             if (r.number != h->receipt_first + nr || nr >= h->receipts)
-                return bad(&c, "receipt out of the header's range or out of sequence");
+                return tr_bad(&c, "receipt out of the header's range or out of sequence");
             if (add_i64(&gross, r.gross) || add_i64(&vat, r.vat) || add_i64(&net, r.net) ||
                 __builtin_add_overflow(energy, r.energy_wh, &energy))
-                return bad(&c, "receipt totals overflow");
+                return tr_bad(&c, "receipt totals overflow");
             nr++;
             if (fn && (st = (uv_status)fn('R', &r, arg)) != UVS_OK)
                 return st;
         } else if (kind == 'A') {
             struct rec_audit a;
             if (to_audit(fields, nf, &a) != 0)
-                return bad(&c, "audit record is malformed");
+                return tr_bad(&c, "audit record is malformed");
             if (a.seq != h->audit_first + na || na >= h->audits)
-                return bad(&c, "audit record out of the header's range or out of sequence");
+                return tr_bad(&c, "audit record out of the header's range or out of sequence");
             na++;
             if (fn && (st = (uv_status)fn('A', &a, arg)) != UVS_OK)
                 return st;
         } else {
             struct rec_closing z;
             if (to_closing(fields, nf, &z) != 0)
-                return bad(&c, "closing record is malformed");
+                return tr_bad(&c, "closing record is malformed");
             if (z.number != h->closing_first + nz || nz >= h->closings)
-                return bad(&c, "closing out of the header's range or out of sequence");
+                return tr_bad(&c, "closing out of the header's range or out of sequence");
             nz++;
             if (fn && (st = (uv_status)fn('Z', &z, arg)) != UVS_OK)
                 return st;
@@ -529,7 +395,7 @@ uv_status exportfile_parse(const char *buf, size_t len, struct export_parsed *p,
 uv_status exportfile_peek(const char *buf, size_t len, struct export_parsed *p,
                           struct uv_error *err)
 {
-    struct cursor c = {buf, buf + len, 0, err};
+    struct tr_cursor c = {buf, buf + len, 0, err};
     memset(p, 0, sizeof *p);
     if (buf == NULL || len == 0)
         return uv_fail(err, UVS_INPUT, "the file is empty");
@@ -542,7 +408,7 @@ uv_status exportfile_peek(const char *buf, size_t len, struct export_parsed *p,
     while (i > 0 && buf[i - 1] != '\n')
         i--;
     if ((size_t)(c.p - buf) > i || len - 1 - i != 4 + 128 || memcmp(buf + i, "SIG,", 4) != 0 ||
-        parse_hex(buf + i + 4, 128, p->sig, 64) != 0)
+        tr_parse_hex(buf + i + 4, 128, p->sig, 64) != 0)
         return uv_fail(err, UVS_INPUT, "the file ends without its signature (truncated)");
     p->body_len = i;
     return UVS_OK;
