@@ -74,6 +74,8 @@ static const char usage_text[] =
     "  import FILE|DIR...                    (head office) verify and merge exports\n"
     "  hq kiosk add ID --pubkey HEX | hq kiosk list | hq report | hq missing\n"
     "  hq export-csv [--out FILE]            receipts for a billing system\n"
+    "  hq keygen | hq pubkey                 head office's signing key (public key: 64 hex)\n"
+    "  trust add NAME HEX | list | revoke NAME   head office keys this kiosk trusts\n"
     "\n"
     "Home: --home, else $UNIVEND_HOME, else /var/lib/univend.\n"
     "Exit status: 0 ok, 2 usage, 3 bad input, 4 not found, 5 exists, 6 refused,\n"
