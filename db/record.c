@@ -201,6 +201,9 @@ static const struct rec_field export_fields[] = {
     F(11, RF_I64, struct rec_export, written_at),
     F(12, RF_U32, struct rec_export, rewrites),
     F(13, RF_STR, struct rec_export, name),
+    F(14, RF_U32, struct rec_export, format),
+    F(15, RF_U64, struct rec_export, instruction_first),
+    F(16, RF_U64, struct rec_export, instruction_last),
 };
 LAYOUT(rec_export_layout, struct rec_export, export_fields);
 
@@ -209,6 +212,7 @@ static const struct rec_field hq_kiosk_fields[] = {
     F(2, RF_BYTES, struct rec_hq_kiosk, public_key),
     F(3, RF_I64, struct rec_hq_kiosk, registered_at),
     F(4, RF_STR, struct rec_hq_kiosk, registered_by),
+    F(5, RF_STR, struct rec_hq_kiosk, group),
 };
 LAYOUT(rec_hq_kiosk_layout, struct rec_hq_kiosk, hq_kiosk_fields);
 
@@ -261,6 +265,44 @@ static const struct rec_field trust_fields[] = {
     F(7, RF_STR, struct rec_trust, revoked_why),
 };
 LAYOUT(rec_trust_layout, struct rec_trust, trust_fields);
+
+static const struct rec_field instruction_fields[] = {
+    F(1, RF_U64, struct rec_instruction, sequence),
+    F(2, RF_BYTES, struct rec_instruction, file_hash),
+    F(3, RF_STR, struct rec_instruction, name),
+    F(4, RF_STR, struct rec_instruction, target),
+    F(5, RF_I64, struct rec_instruction, created),
+    F(6, RF_I64, struct rec_instruction, expires),
+    F(7, RF_I64, struct rec_instruction, applied_at),
+    F(8, RF_STR, struct rec_instruction, applied_by),
+    F(9, RF_BYTES, struct rec_instruction, signer),
+    F(10, RF_STR, struct rec_instruction, signer_name),
+    F(11, RF_U64, struct rec_instruction, records),
+};
+LAYOUT(rec_instruction_layout, struct rec_instruction, instruction_fields);
+
+static const struct rec_field blacklist_fields[] = {
+    F(1, RF_STR, struct rec_blacklist, serial),
+    F(2, RF_STR, struct rec_blacklist, reason),
+    F(3, RF_I64, struct rec_blacklist, added_at),
+    F(4, RF_U64, struct rec_blacklist, instruction),
+};
+LAYOUT(rec_blacklist_layout, struct rec_blacklist, blacklist_fields);
+
+static const struct rec_field hq_instr_fields[] = {
+    F(1, RF_STR, struct rec_hq_instr, kiosk),
+    F(2, RF_U64, struct rec_hq_instr, sequence),
+    F(3, RF_BYTES, struct rec_hq_instr, file_hash),
+    F(4, RF_STR, struct rec_hq_instr, name),
+    F(5, RF_STR, struct rec_hq_instr, target),
+    F(6, RF_I64, struct rec_hq_instr, created),
+    F(7, RF_I64, struct rec_hq_instr, expires),
+    F(8, RF_U64, struct rec_hq_instr, records),
+    F(9, RF_I64, struct rec_hq_instr, applied_at),
+    F(10, RF_BYTES, struct rec_hq_instr, applied_hash),
+    F(11, RF_U64, struct rec_hq_instr, confirmed_in),
+};
+LAYOUT(rec_hq_instr_layout, struct rec_hq_instr, hq_instr_fields);
 
 static void put_le(uint8_t *p, uint64_t v, size_t n)
 {

@@ -172,6 +172,8 @@ struct rec_export {
     int64_t written_at;     /* last time it was written (or rewritten) */
     uint32_t rewrites;
     char name[64];
+    uint32_t format;        /* export format version; 0 (absent) is 1  */
+    uint64_t instruction_first, instruction_last; /* applied, confirmed */
 };
 
 /* Head office: a kiosk it accepts files from. */
@@ -180,6 +182,44 @@ struct rec_hq_kiosk {
     uint8_t public_key[32];
     int64_t registered_at;
     char registered_by[REC_ID_MAX];
+    char group[REC_ID_MAX]; /* instruction files for a group reach it */
+};
+
+/* Kiosk: one instruction file applied here, by this kiosk's sequence. */
+struct rec_instruction {
+    uint64_t sequence;
+    uint8_t file_hash[32];
+    char name[96];          /* file name as applied                     */
+    char target[48];
+    int64_t created;        /* head office time                         */
+    int64_t expires;
+    int64_t applied_at;
+    char applied_by[REC_ID_MAX];
+    uint8_t signer[32];
+    char signer_name[REC_ID_MAX];
+    uint64_t records;
+};
+
+/* Kiosk: a card serial head office blacklisted. */
+struct rec_blacklist {
+    char serial[REC_ID_MAX];
+    char reason[96];
+    int64_t added_at;
+    uint64_t instruction;   /* the instruction sequence that listed it */
+};
+
+/* Head office: an instruction file sent to a kiosk, and its confirmation. */
+struct rec_hq_instr {
+    char kiosk[REC_ID_MAX];
+    uint64_t sequence;      /* the kiosk's instruction sequence        */
+    uint8_t file_hash[32];
+    char name[96];
+    char target[48];
+    int64_t created, expires;
+    uint64_t records;
+    int64_t applied_at;     /* 0 until an export confirms it           */
+    uint8_t applied_hash[32]; /* what the kiosk says it applied        */
+    uint64_t confirmed_in;  /* export sequence that confirmed it       */
 };
 
 /* Head office: one imported export file. */
@@ -256,7 +296,8 @@ struct rec_layout {
 extern const struct rec_layout rec_meter_layout, rec_customer_layout, rec_tariff_layout,
     rec_typeidx_layout, rec_receipt_layout, rec_audit_layout, rec_key_layout, rec_clerk_layout,
     rec_closing_layout, rec_export_layout, rec_hq_kiosk_layout, rec_hq_file_layout,
-    rec_mgmt_layout, rec_trust_layout;
+    rec_mgmt_layout, rec_trust_layout, rec_instruction_layout, rec_blacklist_layout,
+    rec_hq_instr_layout;
 
 /* Encode rec into buf (capacity cap); returns the length, or 0 if it does not fit. */
 size_t rec_encode(const struct rec_layout *l, const void *rec, uint8_t *buf, size_t cap);

@@ -34,12 +34,16 @@ enum uv_dbid {
     UV_DB_EXPORTS,   /* export sequence (u64 BE) -> struct rec_export   */
     UV_DB_MGMT,      /* number (u64 BE) -> struct rec_mgmt              */
     UV_DB_TRUST,     /* name -> struct rec_trust (head office keys)     */
+    UV_DB_INSTRUCTIONS, /* sequence (u64 BE) -> struct rec_instruction  */
+    UV_DB_TARIFF_VERSIONS, /* tariff id NUL from (u64 BE) -> rec_tariff */
+    UV_DB_BLACKLIST, /* card serial -> struct rec_blacklist             */
     /* head office */
     UV_DB_HQ_KIOSKS,   /* kiosk id -> struct rec_hq_kiosk                */
     UV_DB_HQ_FILES,    /* kiosk NUL seq (u64 BE) -> struct rec_hq_file   */
     UV_DB_HQ_RECEIPTS, /* kiosk NUL number (u64 BE) -> struct rec_receipt */
     UV_DB_HQ_AUDIT,    /* kiosk NUL seq (u64 BE) -> struct rec_audit     */
     UV_DB_HQ_CLOSINGS, /* kiosk NUL number (u64 BE) -> struct rec_closing */
+    UV_DB_HQ_INSTR,    /* kiosk NUL seq (u64 BE) -> struct rec_hq_instr  */
     UV_DB_COUNT
 };
 

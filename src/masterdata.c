@@ -9,6 +9,7 @@
 #include "money.h"
 #include "services.h"
 #include "tariff.h"
+#include "tariffver.h"
 #include "typeindex.h"
 #include "vend.h"
 
@@ -181,7 +182,11 @@ uv_status customer_set_debt(struct uv_ctx *ctx, const char *id, int64_t debt, ui
 
 uv_status tariff_get(struct uv_ctx *ctx, DB_TXN *txn, const char *id, struct rec_tariff *t)
 {
-    uv_status st = store_get_rec(&ctx->store, txn, UV_DB_TARIFFS, id, strlen(id),
+    /* a dated version from head office, when one is in force */
+    uv_status st = tariff_version_at(ctx, txn, id, (int64_t)time(NULL), t, NULL);
+    if (st != UVS_NOTFOUND)
+        return st;
+    st = store_get_rec(&ctx->store, txn, UV_DB_TARIFFS, id, strlen(id),
                                  &rec_tariff_layout, t, 0, &ctx->err);
     if (st == UVS_NOTFOUND)
         return uv_fail(&ctx->err, UVS_NOTFOUND, "no tariff %s", id);
