@@ -222,7 +222,8 @@ uv_status clerk_list(struct uv_ctx *ctx, FILE *out)
     fprintf(out, "%-16s %-24s %-10s %s\n", "CLERK", "NAME", "ROLE", "STATE");
     for (size_t i = 0; i < n && i < 256; i++)
         fprintf(out, "%-16s %-24s %-10s %s\n", cs[i].id, cs[i].name, clerk_role_name(cs[i].role),
-                cs[i].disabled ? "disabled" : cs[i].locked_until > now ? "locked" : "active");
+                cs[i].disabled ? "disabled" : cs[i].locked_until > now ? "locked"
+                : cs[i].kdf_iterations == 0 ? "no PIN yet" : "active");
     return UVS_OK;
 }
 
@@ -248,6 +249,13 @@ uv_status clerk_login(struct uv_ctx *ctx, const char *id, const char *pin, struc
         audit_append(ctx, NULL, "login.failed", c.id, "locked");
         return uv_fail(&ctx->err, UVS_REFUSED, "clerk %s is locked for %ld more minute%s", c.id,
                        mins, mins == 1 ? "" : "s");
+    }
+    if (c.kdf_iterations == 0) { /* added by head office: no PIN set here yet */
+        audit_append(ctx, NULL, "login.failed", c.id, "no PIN set yet");
+        return uv_fail(&ctx->err, UVS_REFUSED,
+                       "clerk %s has no PIN yet; a supervisor sets it (Clerks screen, or "
+                       "'univend clerk pin %s')",
+                       c.id, c.id);
     }
     if (!clerk_pin_valid(pin)) {
         memset(h, 0, sizeof h);

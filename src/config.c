@@ -113,6 +113,8 @@ static uv_status apply(struct uv_config *c, const char *name, const char *v, uns
         return set_str(c->passphrase_file, sizeof c->passphrase_file, v, line, name, err);
     if (strcmp(name, "export_dir") == 0)
         return set_str(c->export_dir, sizeof c->export_dir, v, line, name, err);
+    if (strcmp(name, "import_dir") == 0)
+        return set_str(c->import_dir, sizeof c->import_dir, v, line, name, err);
     if (strcmp(name, "export_daily_at") == 0) {
         if (strlen(v) != 5 || v[2] != ':' || v[0] < '0' || v[0] > '2' || v[1] < '0' ||
             v[1] > '9' || v[3] < '0' || v[3] > '5' || v[4] < '0' || v[4] > '9' ||

@@ -31,6 +31,7 @@ struct uv_config {
     unsigned pin_lockout_minutes;
     uint32_t pin_kdf_iterations;
     char export_dir[4096];     /* where export files go (a USB mount)  */
+    char import_dir[4096];     /* where head office's instruction files come */
     unsigned export_every_sales; /* write an export after N sales; 0 off */
     int export_daily_minute;   /* minute of the day (UTC) to export; -1 off */
     unsigned db_cache_mb;      /* Berkeley DB cache                    */

@@ -430,8 +430,14 @@ static uv_status open_driver(struct uv_ctx *ctx, struct uv_loaded *l)
 uv_status typeindex_match(struct uv_ctx *ctx, const char *code, struct uv_loaded **drv,
                           struct rec_typeidx *entry)
 {
+    return typeindex_match_txn(ctx, NULL, code, drv, entry);
+}
+
+uv_status typeindex_match_txn(struct uv_ctx *ctx, DB_TXN *txn, const char *code,
+                              struct uv_loaded **drv, struct rec_typeidx *entry)
+{
     char path[4096];
-    uv_status st = get_entry(ctx, NULL, code, entry, 0);
+    uv_status st = get_entry(ctx, txn, code, entry, 0);
     if (st == UVS_NOTFOUND)
         return uv_fail(&ctx->err, UVS_REFUSED,
                        "no driver is registered for meter type %s; the sale is refused", code);
@@ -464,7 +470,8 @@ uv_status typeindex_match(struct uv_ctx *ctx, const char *code, struct uv_loaded
     if (st == UVS_OK && (st = open_driver(ctx, l)) != UVS_OK)
         loader_unload(l);
     if (st != UVS_OK) {
-        audit_append(ctx, NULL, "driver.refused", code, "%s", ctx->err.message);
+        if (txn == NULL) /* inside a transaction its owner reports the failure */
+            audit_append(ctx, NULL, "driver.refused", code, "%s", ctx->err.message);
         return st;
     }
     ctx->n_loaded++;

@@ -46,5 +46,9 @@ uv_status typeindex_status(struct uv_ctx *ctx, struct uv_driver_status *out, siz
    driver (cached for the life of ctx). Refusals are audited. */
 uv_status typeindex_match(struct uv_ctx *ctx, const char *code, struct uv_loaded **drv,
                           struct rec_typeidx *entry);
+/* The same inside txn (the type index read under it; a refusal is left to
+   the transaction's owner to audit). */
+uv_status typeindex_match_txn(struct uv_ctx *ctx, DB_TXN *txn, const char *code,
+                              struct uv_loaded **drv, struct rec_typeidx *entry);
 
 #endif
