@@ -17,6 +17,8 @@
 #include "money.h"
 #include "cli_mgmt.h"
 #include "cli_trust.h"
+#include "cli_instruct.h"
+#include "hqinstruct.h"
 #include "clerks.h"
 #include "print.h"
 #include "report.h"
@@ -75,7 +77,12 @@ static const char usage_text[] =
     "  hq kiosk add ID --pubkey HEX | hq kiosk list | hq report | hq missing\n"
     "  hq export-csv [--out FILE]            receipts for a billing system\n"
     "  hq keygen | hq pubkey                 head office's signing key (public key: 64 hex)\n"
+    "  hq instruct (--kiosk ID | --group G | --all) --out DIR [--expires-days N]\n"
+    "       [--driver FILE.so]... [RECORDS|-]   a signed instruction file for kiosks\n"
+    "  hq kiosk group ID NAME                put a kiosk in a group\n"
     "  trust add NAME HEX | list | revoke NAME   head office keys this kiosk trusts\n"
+    "  instruction apply FILE|DIR... | list | state   head office's files, at the kiosk\n"
+    "  blacklist list | check SERIAL         card serials head office blacklisted\n"
     "\n"
     "Home: --home, else $UNIVEND_HOME, else /var/lib/univend.\n"
     "Exit status: 0 ok, 2 usage, 3 bad input, 4 not found, 5 exists, 6 refused,\n"
@@ -492,11 +499,19 @@ static int cmd_import(struct uv_ctx *ctx, int argc, char **argv)
 static int cmd_hq(struct uv_ctx *ctx, int argc, char **argv)
 {
     struct args a;
+    if (argc >= 1 && strcmp(argv[0], "instruct") == 0)
+        return cli_hq_instruct(ctx, argc - 1, argv + 1);
     if (argc < 1 || parse_args(argc - 1, argv + 1, " pubkey out ", &a))
         return usage("hq kiosk add ID --pubkey HEX | kiosk list | report | missing | export-csv |\n"
                      "       keygen | pubkey");
     if (strcmp(argv[0], "kiosk") == 0 && a.npos == 2 && strcmp(a.pos[0], "add") == 0)
         return fail(ctx, hq_kiosk_add(ctx, a.pos[1], opt(&a, "pubkey")));
+    if (strcmp(argv[0], "kiosk") == 0 && a.npos == 3 && strcmp(a.pos[0], "group") == 0) {
+        uv_status st = hq_kiosk_group(ctx, a.pos[1], a.pos[2]);
+        if (st == UVS_OK)
+            printf("kiosk %s is in group %s\n", a.pos[1], a.pos[2]);
+        return fail(ctx, st);
+    }
     if (strcmp(argv[0], "kiosk") == 0 && a.npos == 1 && strcmp(a.pos[0], "list") == 0)
         return fail(ctx, hq_kiosk_list(ctx, stdout));
     if ((strcmp(argv[0], "keygen") == 0 || strcmp(argv[0], "pubkey") == 0) && argc == 1)
@@ -740,6 +755,10 @@ int cli_main(int argc, char **argv)
             rc = cmd_import(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "hq") == 0) {
             rc = cmd_hq(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "instruction") == 0) {
+            rc = cli_instruction(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "blacklist") == 0) {
+            rc = cli_blacklist(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "trust") == 0) {
             rc = cli_trust(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "clerk") == 0) {
