@@ -14,12 +14,14 @@
 #include "digest.h"
 #include "ed25519.h"
 #include "exportfile.h"
+#include "instruct.h"
 #include "services.h"
 
 #define SIGN_KEY_REF "kiosk:export-signing"
 #define META_EXPORT_RECEIPT "export.receipt"
 #define META_EXPORT_AUDIT "export.audit"
 #define META_EXPORT_CLOSING "export.closing"
+#define META_EXPORT_INSTR "export.instruction"
 #define META_EXPORT_HEAD "export.head"
 #define EXPORT_COUNTER "export.seq"
 #define TMP_PREFIX ".univend-export-"
@@ -125,11 +127,17 @@ static int build_one(const void *k, size_t kl, const void *v, size_t vl, void *a
             return uv_fail(&b->ctx->err, UVS_STORE, "audit record %llu is damaged",
                            (unsigned long long)n);
         exportfile_write_audit(b->out, &a);
-    } else {
+    } else if (b->kind == 'Z') {
         struct rec_closing z;
         if (rec_decode(&rec_closing_layout, v, vl, &z) != 0)
             return uv_fail(&b->ctx->err, UVS_STORE, "closing %llu is damaged", (unsigned long long)n);
         exportfile_write_closing(b->out, &z);
+    } else {
+        struct rec_instruction in;
+        if (rec_decode(&rec_instruction_layout, v, vl, &in) != 0)
+            return uv_fail(&b->ctx->err, UVS_STORE, "applied instruction %llu is damaged",
+                           (unsigned long long)n);
+        exportfile_write_instruction(b->out, &in);
     }
     return 0;
 }
@@ -158,6 +166,7 @@ uv_status export_build(struct uv_ctx *ctx, DB_TXN *txn, const struct rec_export 
     uv_status st = signing_key(ctx, secret, h.public_key);
     if (st != UVS_OK)
         return st;
+    h.version = e->format ? e->format : 1; /* a rewrite keeps the file's version */
     snprintf(h.kiosk, sizeof h.kiosk, "%s", ctx->cfg.kiosk_id);
     h.sequence = e->sequence;
     h.created = e->created;
@@ -173,6 +182,9 @@ uv_status export_build(struct uv_ctx *ctx, DB_TXN *txn, const struct rec_export 
     h.receipts = e->receipt_first ? e->receipt_last - e->receipt_first + 1 : 0;
     h.audits = e->audit_first ? e->audit_last - e->audit_first + 1 : 0;
     h.closings = e->closing_first ? e->closing_last - e->closing_first + 1 : 0;
+    h.instruction_first = e->instruction_first;
+    h.instruction_last = e->instruction_last;
+    h.instructions = e->instruction_first ? e->instruction_last - e->instruction_first + 1 : 0;
     st = walk(ctx, txn, UV_DB_RECEIPTS, 'R', e->receipt_first, e->receipt_last, 0, NULL, &h);
     FILE *out = NULL;
     if (st == UVS_OK && (out = open_memstream(buf, len)) == NULL)
@@ -185,6 +197,9 @@ uv_status export_build(struct uv_ctx *ctx, DB_TXN *txn, const struct rec_export 
         st = walk(ctx, txn, UV_DB_AUDIT, 'A', e->audit_first, e->audit_last, 1, out, &h);
     if (st == UVS_OK)
         st = walk(ctx, txn, UV_DB_CLOSINGS, 'Z', e->closing_first, e->closing_last, 1, out, &h);
+    if (st == UVS_OK && h.version >= 2)
+        st = walk(ctx, txn, UV_DB_INSTRUCTIONS, 'I', e->instruction_first, e->instruction_last, 1,
+                  out, &h);
     if (out) {
         fflush(out);
         if (st == UVS_OK) {
@@ -284,7 +299,7 @@ static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct re
         return st;
     struct rec_export e;
     memset(&e, 0, sizeof e);
-    uint64_t w_r = 0, w_a = 0, w_z = 0, c_r = 0, c_a = 0, c_z = 0;
+    uint64_t w_r = 0, w_a = 0, w_z = 0, w_i = 0, c_r = 0, c_a = 0, c_z = 0, c_i = 0;
     size_t hl = 0;
     char *buf = NULL;
     size_t len = 0;
@@ -293,7 +308,9 @@ static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct re
         (st = meta_u64(ctx, txn, META_EXPORT_CLOSING, &w_z)) != UVS_OK ||
         (st = store_counter_peek(&ctx->store, txn, "receipt.seq", &c_r, &ctx->err)) != UVS_OK ||
         (st = store_counter_peek(&ctx->store, txn, "audit.seq", &c_a, &ctx->err)) != UVS_OK ||
-        (st = store_counter_peek(&ctx->store, txn, "closing.seq", &c_z, &ctx->err)) != UVS_OK)
+        (st = store_counter_peek(&ctx->store, txn, "closing.seq", &c_z, &ctx->err)) != UVS_OK ||
+        (st = meta_u64(ctx, txn, META_EXPORT_INSTR, &w_i)) != UVS_OK ||
+        (st = store_counter_peek(&ctx->store, txn, META_INSTR_SEQ, &c_i, &ctx->err)) != UVS_OK)
         goto fail;
     st = store_meta_get(&ctx->store, txn, META_EXPORT_HEAD, e.prev_hash, 32, &hl, 1, &ctx->err);
     if (st == UVS_NOTFOUND)
@@ -315,6 +332,11 @@ static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct re
         e.closing_first = w_z + 1;
         e.closing_last = c_z;
     }
+    e.format = EXPORT_VERSION;
+    if (c_i > w_i) { /* instruction files applied since: head office sees them applied */
+        e.instruction_first = w_i + 1;
+        e.instruction_last = c_i;
+    }
     exportfile_name(ctx->cfg.kiosk_id, e.sequence, e.name, sizeof e.name);
     /* receipts, audit records and closings up to the counters read above never
        change, and this process owns the environment: read them without
@@ -334,6 +356,7 @@ static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct re
         (st = put_u64(ctx, txn, META_EXPORT_RECEIPT, c_r)) != UVS_OK ||
         (st = put_u64(ctx, txn, META_EXPORT_AUDIT, c_a)) != UVS_OK ||
         (st = put_u64(ctx, txn, META_EXPORT_CLOSING, c_z)) != UVS_OK ||
+        (st = put_u64(ctx, txn, META_EXPORT_INSTR, c_i)) != UVS_OK ||
         (st = store_meta_put(&ctx->store, txn, META_EXPORT_HEAD, e.file_hash, 32, &ctx->err)) != UVS_OK)
         goto fail;
     st = audit_append(ctx, txn, "export", e.name, "sequence %llu receipts %llu-%llu audit %llu-%llu to %s",

@@ -52,14 +52,15 @@ void exportfile_write_header(FILE *out, const struct export_header *h)
     digest_hex(h->prev_hash, 32, prev);
     digest_hex(h->public_key, 32, pub);
     fprintf(out,
-            EXPORT_MAGIC "\n"
+            "%s\n"
             "kiosk=%s\nsequence=%llu\ncreated=%lld\ncurrency=%s\ncurrency_decimals=%u\n"
             "receipt_first=%llu\nreceipt_last=%llu\naudit_first=%llu\naudit_last=%llu\n"
             "closing_first=%llu\nclosing_last=%llu\nprev_hash=%s\n"
             "receipts=%llu\naudits=%llu\nclosings=%llu\n"
             "total_gross=%lld\ntotal_vat=%lld\ntotal_net=%lld\ntotal_energy_wh=%llu\n"
-            "public_key=%s\n\n",
-            h->kiosk, (unsigned long long)h->sequence, (long long)h->created, h->currency,
+            "public_key=%s\n",
+            h->version >= 2 ? EXPORT_MAGIC_V2 : EXPORT_MAGIC, h->kiosk,
+            (unsigned long long)h->sequence, (long long)h->created, h->currency,
             h->currency_decimals, (unsigned long long)h->receipt_first,
             (unsigned long long)h->receipt_last, (unsigned long long)h->audit_first,
             (unsigned long long)h->audit_last, (unsigned long long)h->closing_first,
@@ -67,6 +68,11 @@ void exportfile_write_header(FILE *out, const struct export_header *h)
             (unsigned long long)h->audits, (unsigned long long)h->closings,
             (long long)h->total_gross, (long long)h->total_vat, (long long)h->total_net,
             (unsigned long long)h->total_energy_wh, pub);
+    if (h->version >= 2)
+        fprintf(out, "instruction_first=%llu\ninstruction_last=%llu\ninstructions=%llu\n",
+                (unsigned long long)h->instruction_first, (unsigned long long)h->instruction_last,
+                (unsigned long long)h->instructions);
+    fputc('\n', out);
 }
 
 void exportfile_write_receipt(FILE *out, const struct rec_receipt *r)
@@ -128,6 +134,19 @@ void exportfile_write_closing(FILE *out, const struct rec_closing *c)
     fputc('\n', out);
 }
 
+void exportfile_write_instruction(FILE *out, const struct rec_instruction *i)
+{
+    fputc('I', out);
+    csv_u64(out, i->sequence);
+    csv_hex(out, i->file_hash, 32);
+    csv_i64(out, i->created);
+    csv_i64(out, i->applied_at);
+    csv_u64(out, i->records);
+    csv_field(out, i->name);
+    csv_field(out, i->target);
+    fputc('\n', out);
+}
+
 void exportfile_signed_message(const void *body, size_t len, uint8_t msg[17 + 32])
 {
     tr_signed_message(EXPORT_SIG_CONTEXT, 17, body, len, msg); /* 17: with the NUL */
@@ -142,7 +161,7 @@ void exportfile_write_signature(FILE *out, const uint8_t sig[64])
 
 /* ---- reading ---------------------------------------------------------- */
 
-/* The header: fixed names in a fixed order. */
+/* The header: fixed names in a fixed order; version 2 adds three at the end. */
 static uv_status parse_header(struct tr_cursor *c, struct export_header *h)
 {
     static const char *const names[] = {
@@ -150,21 +169,28 @@ static uv_status parse_header(struct tr_cursor *c, struct export_header *h)
         "currency_decimals", "receipt_first", "receipt_last", "audit_first",
         "audit_last",    "closing_first", "closing_last", "prev_hash",
         "receipts",      "audits",       "closings",      "total_gross",
-        "total_vat",     "total_net",    "total_energy_wh", "public_key"};
+        "total_vat",     "total_net",    "total_energy_wh", "public_key",
+        "instruction_first", "instruction_last", "instructions"};
     const char *s;
-    size_t n;
+    size_t n, m = strlen(EXPORT_MAGIC);
     /* a file cut inside its header is reported as truncated, not as foreign */
     if (memchr(c->p, '\n', (size_t)(c->end - c->p)) == NULL) {
-        size_t have = (size_t)(c->end - c->p), m = strlen(EXPORT_MAGIC);
-        if (memcmp(c->p, EXPORT_MAGIC, have < m ? have : m) == 0)
+        size_t have = (size_t)(c->end - c->p);
+        if (memcmp(c->p, EXPORT_MAGIC, have < m - 1 ? have : m - 1) == 0)
             return uv_fail(c->err, UVS_INPUT, "the file is cut off in its header (truncated)");
     }
-    if (tr_next_line(c, &s, &n) != 1 || n != strlen(EXPORT_MAGIC) || memcmp(s, EXPORT_MAGIC, n) != 0)
-        return uv_fail(c->err, UVS_INPUT, "not a univend export file (its first line is wrong)");
     memset(h, 0, sizeof *h);
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+    int got = tr_next_line(c, &s, &n);
+    if (got == 1 && n == m && memcmp(s, EXPORT_MAGIC, n) == 0)
+        h->version = 1;
+    else if (got == 1 && n == m && memcmp(s, EXPORT_MAGIC_V2, n) == 0)
+        h->version = 2;
+    else
+        return uv_fail(c->err, UVS_INPUT, "not a univend export file (its first line is wrong)");
+    size_t nnames = h->version >= 2 ? sizeof names / sizeof names[0] : 20;
+    for (size_t i = 0; i < nnames; i++) {
         size_t nl = strlen(names[i]);
-        int got = tr_next_line(c, &s, &n);
+        got = tr_next_line(c, &s, &n);
         if (got != 1)
             return uv_fail(c->err, UVS_INPUT, "the file is cut off in its header (truncated)");
         if (n <= nl || memcmp(s, names[i], nl) != 0 || s[nl] != '=')
@@ -205,6 +231,9 @@ static uv_status parse_header(struct tr_cursor *c, struct export_header *h)
         case 17: rc = tr_parse_i64(v, vn, &x); h->total_net = x; break;
         case 18: rc = tr_parse_u64(v, vn, &h->total_energy_wh); break;
         case 19: rc = tr_parse_hex(v, vn, h->public_key, 32); break;
+        case 20: rc = tr_parse_u64(v, vn, &h->instruction_first); break;
+        case 21: rc = tr_parse_u64(v, vn, &h->instruction_last); break;
+        case 22: rc = tr_parse_u64(v, vn, &h->instructions); break;
         }
         if (rc)
             return uv_fail(c->err, UVS_INPUT, "line %u: header field %s is malformed", c->line,
@@ -216,8 +245,9 @@ static uv_status parse_header(struct tr_cursor *c, struct export_header *h)
     struct { uint64_t f, l, n; const char *what; } r[] = {
         {h->receipt_first, h->receipt_last, h->receipts, "receipt"},
         {h->audit_first, h->audit_last, h->audits, "audit"},
-        {h->closing_first, h->closing_last, h->closings, "closing"}};
-    for (int i = 0; i < 3; i++) {
+        {h->closing_first, h->closing_last, h->closings, "closing"},
+        {h->instruction_first, h->instruction_last, h->instructions, "instruction"}};
+    for (int i = 0; i < 4; i++) {
         int empty = r[i].f == 0 && r[i].l == 0 && r[i].n == 0;
         if (!empty && (r[i].f == 0 || r[i].l < r[i].f || r[i].l - r[i].f + 1 != r[i].n))
             return uv_fail(c->err, UVS_INPUT, "header: the %s range does not match its count",
@@ -297,6 +327,16 @@ static int to_closing(char **f, size_t nf, struct rec_closing *c)
            fi64(f[9], &c->vat) || fi64(f[10], &c->net) || fu64(f[11], &c->energy_wh);
 }
 
+static int to_instruction(char **f, size_t nf, struct rec_instruction *i)
+{
+    memset(i, 0, sizeof *i);
+    if (nf != 8)
+        return -1;
+    return fu64(f[1], &i->sequence) || tr_parse_hex(f[2], strlen(f[2]), i->file_hash, 32) ||
+           fi64(f[3], &i->created) || fi64(f[4], &i->applied_at) || fu64(f[5], &i->records) ||
+           fstr(f[6], i->name, sizeof i->name) || fstr(f[7], i->target, sizeof i->target);
+}
+
 static int add_i64(int64_t *sum, int64_t v)
 {
     return __builtin_add_overflow(*sum, v, sum);
@@ -316,9 +356,9 @@ uv_status exportfile_parse(const char *buf, size_t len, struct export_parsed *p,
     if (st != UVS_OK)
         return st;
     const struct export_header *h = &p->h;
-    uint64_t nr = 0, na = 0, nz = 0, energy = 0;
+    uint64_t nr = 0, na = 0, nz = 0, ni = 0, energy = 0;
     int64_t gross = 0, vat = 0, net = 0;
-    int stage = 0; /* 0 receipts, 1 audit, 2 closings */
+    int stage = 0; /* 0 receipts, 1 audit, 2 closings, 3 instructions */
     for (;;) {
         const char *s;
         size_t n;
@@ -342,11 +382,12 @@ uv_status exportfile_parse(const char *buf, size_t len, struct export_parsed *p,
             fields[0][0] == '\0' || fields[0][1] != '\0')
             return tr_bad(&c, "not a well-formed CSV record");
         char kind = fields[0][0];
-        int want = kind == 'R' ? 0 : kind == 'A' ? 1 : kind == 'Z' ? 2 : -1;
+        int want = kind == 'R' ? 0 : kind == 'A' ? 1 : kind == 'Z' ? 2
+                 : kind == 'I' && h->version >= 2 ? 3 : -1;
         if (want < 0)
             return tr_bad(&c, "unknown record type");
         if (want < stage)
-            return tr_bad(&c, "records out of order (R, then A, then Z)");
+            return tr_bad(&c, "records out of order (R, then A, then Z, then I)");
         stage = want;
         if (kind == 'R') {
             struct rec_receipt r;
@@ -369,7 +410,7 @@ uv_status exportfile_parse(const char *buf, size_t len, struct export_parsed *p,
             na++;
             if (fn && (st = (uv_status)fn('A', &a, arg)) != UVS_OK)
                 return st;
-        } else {
+        } else if (kind == 'Z') {
             struct rec_closing z;
             if (to_closing(fields, nf, &z) != 0)
                 return tr_bad(&c, "closing record is malformed");
@@ -378,8 +419,20 @@ uv_status exportfile_parse(const char *buf, size_t len, struct export_parsed *p,
             nz++;
             if (fn && (st = (uv_status)fn('Z', &z, arg)) != UVS_OK)
                 return st;
+        } else {
+            struct rec_instruction in;
+            if (to_instruction(fields, nf, &in) != 0)
+                return tr_bad(&c, "instruction record is malformed");
+            if (in.sequence != h->instruction_first + ni || ni >= h->instructions)
+                return tr_bad(&c, "instruction out of the header's range or out of sequence");
+            ni++;
+            if (fn && (st = (uv_status)fn('I', &in, arg)) != UVS_OK)
+                return st;
         }
     }
+    if (ni != h->instructions)
+        return uv_fail(err, UVS_INPUT, "%llu instruction record(s) found, %llu declared",
+                       (unsigned long long)ni, (unsigned long long)h->instructions);
     if (nr != h->receipts || na != h->audits || nz != h->closings)
         return uv_fail(err, UVS_INPUT, "record counts do not match the header (%llu/%llu/%llu "
                                        "found, %llu/%llu/%llu declared)",

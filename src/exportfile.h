@@ -12,10 +12,13 @@
 #include "../db/record.h"
 #include "status.h"
 
-#define EXPORT_MAGIC "UNIVEND-EXPORT 1"
+#define EXPORT_MAGIC "UNIVEND-EXPORT 1"   /* version 1: still read */
+#define EXPORT_MAGIC_V2 "UNIVEND-EXPORT 2"
+#define EXPORT_VERSION 2                   /* what new exports are written as */
 #define EXPORT_SIG_CONTEXT "univend-export-1" /* + NUL: 17 bytes */
 
 struct export_header {
+    unsigned version;          /* 1 or 2; 0 is written as 1 */
     char kiosk[REC_ID_MAX];
     uint64_t sequence;
     int64_t created;
@@ -29,9 +32,12 @@ struct export_header {
     int64_t total_gross, total_vat, total_net;
     uint64_t total_energy_wh;
     uint8_t public_key[32];
+    /* version 2: instruction files applied since the previous export */
+    uint64_t instruction_first, instruction_last, instructions;
 };
 
-/* Writing: header, then records in order R*, A*, Z*, then the signature. */
+/* Writing: header, then records in order R*, A*, Z*, I* (version 2), then
+   the signature. */
 /* Text as one CSV field: quoted, with quotes doubled, when it holds a comma,
    a quote or a line break (RFC 4180). */
 void exportfile_csv_text(FILE *out, const char *s);
@@ -39,12 +45,13 @@ void exportfile_write_header(FILE *out, const struct export_header *h);
 void exportfile_write_receipt(FILE *out, const struct rec_receipt *r);
 void exportfile_write_audit(FILE *out, const struct rec_audit *a);
 void exportfile_write_closing(FILE *out, const struct rec_closing *c);
+void exportfile_write_instruction(FILE *out, const struct rec_instruction *i);
 /* The message the signature covers: context + NUL + SHA-256(body). */
 void exportfile_signed_message(const void *body, size_t len, uint8_t msg[17 + 32]);
 void exportfile_write_signature(FILE *out, const uint8_t sig[64]);
 
 /* Reading. The callback gets each record as it is parsed ('R' rec_receipt,
-   'A' rec_audit, 'Z' rec_closing) and returns 0 to go on or a uv_status
+   'A' rec_audit, 'Z' rec_closing, 'I' rec_instruction) and returns 0 to go on or a uv_status
    to stop. May be NULL. */
 typedef int (*exportfile_record_fn)(int kind, const void *rec, void *arg);
 

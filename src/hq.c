@@ -14,6 +14,7 @@
 #include "digest.h"
 #include "ed25519.h"
 #include "exportfile.h"
+#include "hqinstruct.h"
 #include "masterdata.h"
 #include "money.h"
 
@@ -68,7 +69,7 @@ static int kiosk_line(const void *k, size_t kl, const void *v, size_t vl, void *
     (void)kl;
     if (rec_decode(&rec_hq_kiosk_layout, v, vl, &r) == 0) {
         digest_hex(r.public_key, 32, hex);
-        fprintf(arg, "%-16s %s\n", r.id, hex);
+        fprintf(arg, "%-16s %s%s%s\n", r.id, hex, r.group[0] ? " group " : "", r.group);
     }
     return 0;
 }
@@ -86,6 +87,7 @@ struct merge {
     const char *kiosk;
     uint64_t receipts;
     struct store_bulk *bulk; /* receipts go in bulk */
+    uint64_t sequence;       /* the export file's */
 };
 
 static int merge_one(int kind, const void *rec, void *arg)
@@ -119,6 +121,8 @@ static int merge_one(int kind, const void *rec, void *arg)
             return uv_fail(&m->ctx->err, UVS_REFUSED,
                            "audit record %llu is already here from another file",
                            (unsigned long long)a->seq);
+    } else if (kind == 'I') { /* the kiosk applied an instruction file */
+        st = hq_instruct_confirm(m->ctx, m->txn, m->kiosk, rec, m->sequence);
     } else {
         const struct rec_closing *z = rec;
         st = store_put_rec(&m->ctx->store, m->txn, UV_DB_HQ_CLOSINGS, key,
@@ -251,7 +255,7 @@ static enum outcome import_one(struct uv_ctx *ctx, const char *path, char *buf, 
             goto refuse;
         }
     }
-    struct merge m = {ctx, txn, h->kiosk, 0, bulk};
+    struct merge m = {ctx, txn, h->kiosk, 0, bulk, h->sequence};
     st = exportfile_parse(buf, len, &p, merge_one, &m, &ctx->err);
     if (st == UVS_OK)
         st = store_bulk_flush(&ctx->store, txn, UV_DB_HQ_RECEIPTS, bulk, &ctx->err);
@@ -527,6 +531,8 @@ uv_status hq_report(struct uv_ctx *ctx, FILE *out)
         st = hq_missing(ctx, out, &nm);
         if (st == UVS_OK && nm == 0)
             fprintf(out, "  none\n");
+        if (st == UVS_OK)
+            st = hq_instruct_report(ctx, out);
     }
     free(a);
     return st;
