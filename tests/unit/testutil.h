@@ -48,5 +48,6 @@ Suite *mgmt_suite(void);
 Suite *tariff_suite(void);
 Suite *hq_suite(void);
 Suite *trust_suite(void);
+Suite *instruct_suite(void);
 
 #endif
