@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct uv_error e;
     unsigned n = 0;
     if (exportfile_parse(buf, size, &p, count, &n, &e) == UVS_OK) {
-        if (n != p.h.receipts + p.h.audits + p.h.closings)
+        if (n != p.h.receipts + p.h.audits + p.h.closings + p.h.instructions)
             __builtin_trap();
         /* what parses fully must also peek, to the same signature position */
         if (exportfile_peek(buf, size, &q, &e) != UVS_OK || q.body_len != p.body_len)
