@@ -32,8 +32,8 @@ M(M_HELP_LOGIN_PIN, "Enter: log in  Esc: back to the clerk id", "回车：登录
 M(M_HELP_LOCK, "Enter: unlock  Up: another clerk  Esc: clear", "回车：解锁  上：其他店员  Esc：清除")
 M(M_HELP_MENU, "Number or Up/Down+Enter: choose  0: log out",
   "数字或上/下+回车：选择  0：退出登录")
-M(M_HELP_SUBMENU, "1-7: choose  Up/Down, Enter: choose  Esc: back",
-  "1-7：选择  上/下、回车：选择  Esc：返回")
+M(M_HELP_SUBMENU, "1-8: choose  Up/Down, Enter: choose  Esc: back",
+  "1-8：选择  上/下、回车：选择  Esc：返回")
 M(M_HELP_SALE_METER, "Type the meter number  Enter: next  Esc: back to the menu",
   "输入电表号  回车：下一步  Esc：返回菜单")
 M(M_HELP_SALE_AMOUNT, "Type the amount paid  Enter: quote  Esc: back to the meter",
@@ -190,6 +190,7 @@ M(M_SUP_DRIVERS, "Drivers", "驱动")
 M(M_SUP_CLERKS, "Clerks", "店员")
 M(M_SUP_ENGINEERING, "Engineering tokens", "工程电码")
 M(M_SUP_EXPORT, "Export", "导出")
+M(M_SUP_INSTRUCT, "Head office instructions", "总部指令")
 M(M_SUP_EMPTY, "None yet: A adds one.", "暂无，按 A 新增。")
 M(M_SUP_ADDED, "Added.", "已新增。")
 M(M_SUP_TOO_LONG, "{1} is too long.", "{1}太长。")
@@ -291,5 +292,9 @@ M(M_SUP_EXPORT_DONE, "Wrote {1} to {2} (receipts {3}). Take the medium to head o
 M(M_SUP_EXPORT_NODIR, "No export directory is set: add export_dir = /media/usb (the mount point "
                       "of the USB stick) to univend.conf.",
   "未设置导出目录：请在 univend.conf 中加入 export_dir = /media/usb（U 盘挂载点）。")
+M(M_SUP_INSTRUCT_NODIR, "No import directory is set: add import_dir = /media/usb (the mount point "
+                        "of the medium head office's files come on) to univend.conf.",
+  "未设置导入目录：请在 univend.conf 中加入 import_dir = /media/usb（总部文件介质的挂载点）。")
+M(M_SUP_INSTRUCT_NONE, "No instruction file for this kiosk in {1}.", "{1} 中没有本机的指令文件。")
 M(M_EXPORT_WRITTEN, "Periodic export {1} written.", "已写入定期导出文件 {1}。")
 M(M_EXPORT_FAILED, "Periodic export not written: {1}", "定期导出未写入：{1}")

@@ -11,6 +11,7 @@
 #include "clerks.h"
 #include "export.h"
 #include "i18n.h"
+#include "instruct.h"
 #include "masterdata.h"
 #include "mgmt.h"
 #include "money.h"
@@ -775,6 +776,30 @@ static void export_data(struct kiosk *k)
     ui_notice(k, tr(M_SUP_EXPORT), text);
 }
 
+/* Apply head office's instruction files found in import_dir: each is
+   verified and applied whole, or refused with the reason (all audited). */
+static void instructions(struct kiosk *k)
+{
+    struct capture cap;
+    struct instruct_stats s;
+    if (k->ctx->cfg.import_dir[0] == '\0') {
+        ui_notice(k, tr(M_SUP_INSTRUCT), tr(M_SUP_INSTRUCT_NODIR));
+        return;
+    }
+    FILE *out = capture_open(&cap);
+    uv_status st = instruct_apply_import_dir(k->ctx, out, &s);
+    ui_check_fatal(k, st);
+    if (st == UVS_OK && s.applied + s.already + s.refused == 0) {
+        char text[512];
+        trf(text, sizeof text, M_SUP_INSTRUCT_NONE, k->ctx->cfg.import_dir, NULL, NULL);
+        fprintf(out, "%s\n", text);
+    } else if (s.files) {
+        fprintf(out, "\n%u applied, %u already applied, %u for other kiosks, %u refused\n",
+                s.applied, s.already, s.skipped, s.refused);
+    }
+    capture_show(k, &cap, tr(M_SUP_INSTRUCT), st);
+}
+
 /* ---- the menu ----------------------------------------------------------------- */
 
 void screen_supervisor(struct kiosk *k)
@@ -787,7 +812,7 @@ void screen_supervisor(struct kiosk *k)
         {'1', M_SUP_CUSTOMERS, customers}, {'2', M_SUP_METERS, meters},
         {'3', M_SUP_TARIFFS, tariffs},     {'4', M_SUP_DRIVERS, drivers},
         {'5', M_SUP_CLERKS, clerks},       {'6', M_SUP_ENGINEERING, engineering},
-        {'7', M_SUP_EXPORT, export_data},
+        {'7', M_SUP_EXPORT, export_data}, {'8', M_SUP_INSTRUCT, instructions},
     };
     const size_t n = sizeof items / sizeof items[0];
     size_t sel = 0;

@@ -465,7 +465,7 @@ test_kiosk_supervisor_screens() {
   kiosk_start
   login super 1234
   keys 5
-  wait_for "7  Export"
+  wait_for "8  Head office instructions"
   keys 1
   wait_for "Thandi Nkosi"
   keys a
@@ -474,21 +474,21 @@ test_kiosk_supervisor_screens() {
   keys Enter
   wait_for "C004 +李伟 +1 Dam Rd"
   keys Escape
-  wait_for "7  Export"
+  wait_for "8  Head office instructions"
   keys 6
   wait_for "Action .1-6."
   typed 01234567897; keys Enter; typed 3; keys Enter; keys Enter; typed "lid reseated"; keys Enter
   wait_for "TOKEN 1 of 1"
   keys Enter
-  wait_for "7  Export"
+  wait_for "8  Head office instructions"
   keys 7
   wait_for "Wrote univend-DEMO-1-00000001.uvx to"
   keys Enter
-  wait_for "7  Export"
+  wait_for "8  Head office instructions"
   keys 4
   wait_for "STS-EA09 +sts +1.0.0 +sts.so +ready"
   keys Escape
-  wait_for "7  Export"
+  wait_for "8  Head office instructions"
   keys Escape
   wait_for "0  Log out"
   kiosk_stop
@@ -499,6 +499,39 @@ test_kiosk_supervisor_screens() {
   expect_out "super +mgmt +01234567897 +1 clear-tamper"
   expect_out "super +export +univend-DEMO-1-00000001.uvx"
   [ -f "$T/usb/univend-DEMO-1-00000001.uvx" ] || die "the export file was not written"
+}
+
+test_kiosk_supervisor_applies_head_office_instructions() {
+  demo_kiosk
+  local hqh=(env UNIVEND_PASSPHRASE=hq-pass "$UNIVEND" --home "$T/hq")
+  "${hqh[@]}" init --kiosk-id HQ --kdf-iterations 1000 >/dev/null
+  "${hqh[@]}" hq keygen >/dev/null
+  "${hqh[@]}" hq kiosk add DEMO-1 --pubkey "$(uv export pubkey | cut -d' ' -f2)" >/dev/null
+  uv trust add HQ "$("${hqh[@]}" hq pubkey)" >/dev/null
+  mkdir -p "$T/usb"
+  printf 'customer,*,C777,From Head Office\nblacklist,*,CARD-7,stolen\n' >"$T/records"
+  "${hqh[@]}" hq instruct --kiosk DEMO-1 --out "$T/usb" "$T/records" >/dev/null
+  echo "import_dir = $T/usb" >>"$T/kiosk/univend.conf"
+  kiosk_start
+  login super 1234
+  keys 5
+  wait_for "8  Head office instructions"
+  keys 8
+  wait_for "^ *instruction 1, 2 record"
+  wait_for "1 applied, 0 already applied"
+  keys Enter
+  wait_for "8  Head office instructions"
+  keys 8   # again: nothing new
+  wait_for "0 applied, 1 already applied"
+  keys Enter
+  wait_for "8  Head office instructions"
+  keys Escape
+  wait_for "0  Log out"
+  kiosk_stop
+  expect_rc 0 uv customer list
+  expect_out "C777 +From Head Office"
+  expect_rc 0 uv audit list
+  expect_out "super +instruction.apply +instruct-DEMO-1-00000001.uvi"
 }
 
 test_kiosk_chinese_ui() {
