@@ -117,6 +117,10 @@ static void candidate_load(struct uv_ctx *ctx, struct candidate *c)
         digest_sha256(c->buf, c->len, c->hash);
     else
         snprintf(c->parse_msg, sizeof c->parse_msg, "%s", ctx->err.message);
+    if (c->parse_st != UVS_OK || c->a.seq == 0) { /* only its verdict is needed now */
+        free(c->buf);
+        c->buf = NULL;
+    }
 }
 
 static const char *base_name(const char *path)
