@@ -213,7 +213,11 @@ uv_status tariff_list(struct uv_ctx *ctx, FILE *out)
 {
     void *a[2] = {ctx, out};
     fprintf(out, "%-16s %-24s %12s\n", "TARIFF", "NAME", "PRICE");
-    return store_iterate(&ctx->store, NULL, UV_DB_TARIFFS, NULL, 0, 0, tariff_line, a, &ctx->err);
+    uv_status st = store_iterate(&ctx->store, NULL, UV_DB_TARIFFS, NULL, 0, 0, tariff_line, a,
+                                 &ctx->err);
+    if (st == UVS_OK)
+        st = tariff_versions_print(ctx, out);
+    return st;
 }
 
 uv_status meter_view(struct uv_ctx *ctx, const struct rec_meter *m, struct uv_param_set *ps,

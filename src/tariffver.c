@@ -2,6 +2,9 @@
 #include "tariffver.h"
 
 #include <string.h>
+#include <time.h>
+
+#include "money.h"
 
 /* id NUL from (u64 BE; times before 1970 are not used) */
 static size_t vkey(const char *id, int64_t from, uint8_t *out)
@@ -70,4 +73,37 @@ uv_status tariff_version_any(struct uv_ctx *ctx, DB_TXN *txn, const char *id, in
     uv_status st = tariff_version_at(ctx, txn, id, INT64_MAX, &t, NULL);
     *found = st == UVS_OK;
     return st == UVS_NOTFOUND ? UVS_OK : st;
+}
+
+struct print_arg {
+    struct uv_ctx *ctx;
+    FILE *out;
+    unsigned n;
+};
+
+static int print_one(const void *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+    struct print_arg *a = arg;
+    struct uv_ctx *ctx = a->ctx;
+    struct rec_tariff t;
+    char when[32], price[40];
+    if (kl < 9 || rec_decode(&rec_tariff_layout, v, vl, &t) != 0)
+        return 0;
+    time_t from = (time_t)rec_u64_from_key((const uint8_t *)k + kl - 8);
+    struct tm tm;
+    strftime(when, sizeof when, "%Y-%m-%d %H:%M", gmtime_r(&from, &tm));
+    price_format(t.price_milli, ctx->cfg.currency_decimals, price, sizeof price);
+    if (a->n++ == 0)
+        fprintf(a->out, "versions from head office:\n");
+    fprintf(a->out, "  %-16s from %s UTC%s %s %s/kWh%s, VAT %u.%02u%%\n", t.id, when,
+            from > time(NULL) ? " (to come)" : "", t.name, price, t.n_blocks > 1 ? " first block" : "",
+            t.vat_bp / 100, t.vat_bp % 100);
+    return 0;
+}
+
+uv_status tariff_versions_print(struct uv_ctx *ctx, FILE *out)
+{
+    struct print_arg a = {ctx, out, 0};
+    return store_iterate(&ctx->store, NULL, UV_DB_TARIFF_VERSIONS, NULL, 0, 0, print_one, &a,
+                         &ctx->err);
 }

@@ -17,6 +17,9 @@ uv_status tariff_version_put(struct uv_ctx *ctx, DB_TXN *txn, const struct rec_t
    NULL): UVS_OK, or UVS_NOTFOUND when none is (yet). */
 uv_status tariff_version_at(struct uv_ctx *ctx, DB_TXN *txn, const char *id, int64_t when,
                             struct rec_tariff *t, int64_t *from);
+/* Every dated version, one line each ("from" and the price), under a
+   heading; nothing when there is none. For people. */
+uv_status tariff_versions_print(struct uv_ctx *ctx, FILE *out);
 /* Does tariff id have any version, in force or still to come? */
 uv_status tariff_version_any(struct uv_ctx *ctx, DB_TXN *txn, const char *id, int *found);
 

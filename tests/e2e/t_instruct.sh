@@ -59,7 +59,9 @@ test_full_offline_cycle() {
   expect_rc 0 uv export --dir "$T/exp"
   grep -q '^UNIVEND-EXPORT 2$' "$T/exp"/*.uvx || die "export is not version 2"
   grep -q '^instructions=1$' "$T/exp"/*.uvx || die "export does not confirm the instruction"
-  expect_rc 0 hq hq instruct --kiosk K1 --out "$T/usb" - <<<"customer,*,C3,Later"
+  local later=$(( $(date +%s) + 86400 ))
+  printf 'customer,*,C3,Later\ntariff,*,RES,Residential,%s,1500,0,0,0:200000\n' "$later" |
+    hq hq instruct --kiosk K1 --out "$T/usb" - >/dev/null
   expect_rc 0 hq import "$T/exp"
   expect_out "1 imported"
   expect_rc 0 hq hq report
@@ -69,6 +71,11 @@ test_full_offline_cycle() {
   expect_rc 0 uv instruction apply "$T/usb"
   expect_out "unchanged .*00000001.uvi"
   expect_out "applied .*00000002.uvi: instruction 2"
+  # a tariff change from tomorrow is listed, and not in force yet
+  expect_rc 0 uv tariff list
+  expect_out "RES +from .* UTC \(to come\) Residential 2.00/kWh"
+  expect_rc 0 uv sell --meter 01234567897 --amount 50.00
+  expect_out "^Tariff +RES +1.50 ZAR/kWh"
   expect_rc 0 uv export --dir "$T/exp"
   expect_rc 0 hq import "$T/exp"
   expect_rc 0 hq hq report
