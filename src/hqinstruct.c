@@ -329,6 +329,11 @@ uv_status hq_instruct(struct uv_ctx *ctx, const struct hq_instruct_opts *o, FILE
         st = add_records(ctx, o->records, text, tlen, rb, &nrec);
     if (rb)
         fclose(rb);
+    if (st == UVS_OK && nrec > INSTR_RECORDS_MAX)
+        st = uv_fail(&ctx->err, UVS_INPUT,
+                     "%llu records: a file holds at most %d (a kiosk applies it in one "
+                     "transaction); split them into several files",
+                     (unsigned long long)nrec, INSTR_RECORDS_MAX);
     if (st == UVS_OK && rlen > (size_t)INSTR_FILE_MAX - 65536)
         st = uv_fail(&ctx->err, UVS_INPUT, "the records make a file larger than %ld MiB",
                      INSTR_FILE_MAX >> 20);

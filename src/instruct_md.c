@@ -309,6 +309,15 @@ uv_status ik_meter_apply(struct uv_ctx *ctx, DB_TXN *txn, const struct instr_rec
     }
     /* the driver checks the meter, as for a meter added by hand: a meter that
        could not be sold to is not stored */
+    if (st == UVS_OK) {
+        st = store_get_rec(&ctx->store, txn, UV_DB_TYPEIDX, m.type_code, strlen(m.type_code),
+                           &rec_typeidx_layout, &e, 0, &ctx->err);
+        if (st == UVS_NOTFOUND)
+            return uv_fail(&ctx->err, UVS_REFUSED,
+                           "meter %s: no driver serves type %s here (send its driver package "
+                           "first)",
+                           m.number, m.type_code);
+    }
     if (st == UVS_OK)
         st = typeindex_match_txn(ctx, txn, m.type_code, &d, &e);
     if (st == UVS_OK)

@@ -111,7 +111,14 @@ static uv_status parse_header(struct tr_cursor *c, struct instr_header *h)
         case 2: rc = tr_parse_i64(v, vn, &h->expires) || h->expires < h->created; break;
         case 3: rc = tr_parse_hex(v, vn, h->signer, 32); break;
         case 4: rc = tr_parse_u64(v, vn, &h->kiosks) || h->kiosks == 0 || h->kiosks > INSTR_KIOSKS_MAX; break;
-        case 5: rc = tr_parse_u64(v, vn, &h->records); break;
+        case 5:
+            rc = tr_parse_u64(v, vn, &h->records);
+            if (!rc && h->records > INSTR_RECORDS_MAX)
+                return uv_fail(c->err, UVS_INPUT,
+                               "line %u: %llu records; a file holds at most %d (one transaction): "
+                               "head office splits larger changes into several files",
+                               c->line, (unsigned long long)h->records, INSTR_RECORDS_MAX);
+            break;
         }
         if (rc)
             return uv_fail(c->err, UVS_INPUT, "line %u: header field %s is malformed", c->line,

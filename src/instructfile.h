@@ -19,6 +19,7 @@
 #define INSTR_FILE_MAX (64L * 1024 * 1024)      /* a larger file is refused */
 #define INSTR_TARGET_MAX 48
 #define INSTR_KIOSKS_MAX 10000
+#define INSTR_RECORDS_MAX 50000                 /* one transaction's worth; split above */
 #define INSTR_FIELDS_MAX 24                     /* kind, scope and up to 22 more */
 #define INSTR_FIELD_MAX 512                     /* a field's bytes, NUL included... */
 #define INSTR_BLOB_MAX (48L * 1024 * 1024)      /* ...except a kind's blob fields */

@@ -424,6 +424,7 @@ START_TEST(parser_refuses_malformed_files)
         {"kiosks=2\nrecords=0\n\nK,K2,1\nK,K1,1\n", "increasing"},
         {"kiosks=1\nrecords=0\n\nK,K1,0\n", "malformed"},
         {"kiosks=0\nrecords=0\n\n", "malformed"},
+        {"kiosks=1\nrecords=50001\n\nK,K1,1\n", "at most 50000"},
         {"kiosks=1\nrecords=1\n\nK,K1,1\ntariff,*,T,N,0,1500,0,0,\n", "block"},
         {"kiosks=1\nrecords=1\n\nK,K1,1\nmeter,*,M1,bad code,C,T\n", "type code"},
         {"kiosks=1\nrecords=1\n\nK,K1,1\ndriver,*,x.so,CODE,00,00\n", "SHA-256"},
