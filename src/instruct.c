@@ -251,12 +251,10 @@ static enum outcome apply_one(struct uv_ctx *ctx, struct candidate *c, int named
                 c->a.others > 1 ? " and others" : "", c->p.h.target, ctx->cfg.kiosk_id);
         return refuse(ctx, c);
     }
-    if (trust_check(ctx, NULL, c->p.h.signer, &signer) != UVS_OK)
-        return refuse(ctx, c);
-    if (instrfile_verify(c->buf, c->len, &c->p, NULL, &ctx->err) != UVS_OK)
-        return refuse(ctx, c);
     if (instruct_state(ctx, NULL, &applied, &floor) != UVS_OK)
         return refuse(ctx, c);
+    /* the very bytes applied before are judged by that (even if their key
+       has been revoked since); anything else with an old number is refused */
     if (c->a.seq <= applied) {
         struct rec_instruction ri;
         uint8_t key[8];
@@ -277,6 +275,10 @@ static enum outcome apply_one(struct uv_ctx *ctx, struct candidate *c, int named
                 (unsigned long long)c->a.seq, (unsigned long long)applied);
         return refuse(ctx, c);
     }
+    if (trust_check(ctx, NULL, c->p.h.signer, &signer) != UVS_OK)
+        return refuse(ctx, c);
+    if (instrfile_verify(c->buf, c->len, &c->p, NULL, &ctx->err) != UVS_OK)
+        return refuse(ctx, c);
     if (c->a.seq > applied + 1) {
         if (c->a.seq == applied + 2)
             uv_fail(&ctx->err, UVS_REFUSED, "out of order: instruction %llu must be applied first",

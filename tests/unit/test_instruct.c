@@ -373,6 +373,12 @@ START_TEST(revoking_a_key_by_instruction)
     ck_assert_msg(apply1(f.ctx, p) == UVS_OK, "%s", f.ctx->err.message);
     ck_assert_int_eq(trust_check(f.ctx, NULL, f.k.pub, NULL), UVS_REFUSED);
     ck_assert_int_eq(trust_check(f.ctx, NULL, next.pub, NULL), UVS_OK);
+    /* the medium still holds that file, signed by a key now revoked: it is
+       recognised as applied, not refused */
+    char *paths[1] = {f.dir};
+    struct instruct_stats st;
+    ck_assert_int_eq(instruct_apply(f.ctx, paths, 1, NULL, &st), UVS_OK);
+    ck_assert_uint_eq(st.already, 1);
     struct spec s2 = {{"TEST-1"}, {2}, 0, 0, "customer,*,C2,Two\n"};
     char *old = build(f.dir, &f.k, &s2, "old.uvi"), *new = build(f.dir, &next, &s2, "new.uvi");
     REFUSED_WITH(&f, old, "revoked");
