@@ -49,5 +49,6 @@ Suite *tariff_suite(void);
 Suite *hq_suite(void);
 Suite *trust_suite(void);
 Suite *instruct_suite(void);
+Suite *drvsig_suite(void);
 
 #endif
