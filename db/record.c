@@ -74,6 +74,7 @@ static const struct rec_field typeidx_fields[] = {
     F(6, RF_BYTES, struct rec_typeidx, sha256),
     F(7, RF_I64, struct rec_typeidx, registered_at),
     F(8, RF_STR, struct rec_typeidx, registered_by),
+    F(9, RF_STR, struct rec_typeidx, signature),
 };
 LAYOUT(rec_typeidx_layout, struct rec_typeidx, typeidx_fields);
 

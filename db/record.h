@@ -82,6 +82,9 @@ struct rec_typeidx {
     uint8_t sha256[32];    /* of the .so at registration             */
     int64_t registered_at;
     char registered_by[REC_ID_MAX];
+    /* head office's signature text (src/drvsig.h), checked at every load;
+       empty for an entry registered before drivers were signed */
+    char signature[2049];
 };
 
 struct rec_receipt {

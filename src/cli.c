@@ -26,6 +26,7 @@
 #include "init.h"
 #include "keys.h"
 #include "digest.h"
+#include "drvsign.h"
 #include "masterdata.h"
 #include "receipt.h"
 #include "services.h"
@@ -64,8 +65,9 @@ static const char usage_text[] =
     "       [--levy NAME:PCT]... [--fixed A] [--lifeline-kwh K] | list\n"
     "  customer debt ID --amount A (--recover-percent PCT | --recover-fixed A)\n"
     "  key add REF (--hex HEX | --random BYTES) | list\n"
-    "  driver register FILE [--codes A,B] | list | remove CODE | verify [CODE]\n"
-    "  driver scan | check FILE\n"
+    "  driver register FILE [--codes A,B] [--signature SIG] | list | remove CODE\n"
+    "  driver verify [CODE] | scan | check FILE\n"
+    "  driver sign FILE [--codes A,B] [--name N --version V] [--out SIG]   (head office)\n"
     "  audit list [--limit K] | verify\n"
     "  store verify                          check receipts, counters, chains\n"
     "  store backup DIR                      hot backup (Berkeley DB's own)\n"
@@ -211,26 +213,44 @@ static int cmd_init(struct uv_ctx *ctx, int argc, char **argv)
 static int cmd_driver(struct uv_ctx *ctx, int argc, char **argv)
 {
     struct args a;
+    const char *use = "driver register FILE [--codes A,B] [--signature SIG] | list | remove CODE |\n"
+                      "       verify [CODE] | scan | check FILE |\n"
+                      "       sign FILE [--codes A,B] [--name N --version V] [--out SIG]";
     if (argc < 1)
         return usage("driver: which action?");
-    if (parse_args(argc - 1, argv + 1, " codes ", &a))
+    if (parse_args(argc - 1, argv + 1, " codes signature name version out ", &a))
         return usage(NULL);
     const char *act = argv[0];
     uv_status st;
-    if (strcmp(act, "register") == 0 && a.npos == 1)
-        st = typeindex_register(ctx, a.pos[0], opt(&a, "codes"), stdout);
-    else if (strcmp(act, "list") == 0 && a.npos == 0)
+    if (strcmp(act, "register") == 0 && a.npos == 1 && !opt(&a, "name") && !opt(&a, "version") &&
+        !opt(&a, "out")) {
+        char sig[DRVSIG_MAX + 2];
+        size_t len = 0;
+        st = UVS_OK;
+        if (opt(&a, "signature"))
+            st = driver_signature_read(ctx, opt(&a, "signature"), sig, sizeof sig, &len);
+        if (st == UVS_OK)
+            st = typeindex_register_signed(ctx, a.pos[0], opt(&a, "codes"),
+                                           opt(&a, "signature") ? sig : NULL, len, stdout);
+    } else if (strcmp(act, "sign") == 0 && a.npos == 1 && !opt(&a, "signature")) {
+        struct driver_sign_opts so = {opt(&a, "name"), opt(&a, "version"), opt(&a, "codes"),
+                                      opt(&a, "out")};
+        st = driver_sign(ctx, a.pos[0], &so, stdout);
+    } else if (a.nopt) {
+        return usage(use);
+    } else if (strcmp(act, "list") == 0 && a.npos == 0) {
         st = typeindex_list(ctx, stdout);
-    else if (strcmp(act, "remove") == 0 && a.npos == 1)
+    } else if (strcmp(act, "remove") == 0 && a.npos == 1) {
         st = typeindex_remove(ctx, a.pos[0], stdout);
-    else if (strcmp(act, "verify") == 0 && a.npos <= 1)
+    } else if (strcmp(act, "verify") == 0 && a.npos <= 1) {
         st = typeindex_verify(ctx, a.npos ? a.pos[0] : NULL, stdout);
-    else if (strcmp(act, "scan") == 0 && a.npos == 0)
+    } else if (strcmp(act, "scan") == 0 && a.npos == 0) {
         st = typeindex_scan(ctx, stdout);
-    else if (strcmp(act, "check") == 0 && a.npos == 1)
+    } else if (strcmp(act, "check") == 0 && a.npos == 1) {
         st = typeindex_check_file(ctx, a.pos[0], stdout);
-    else
-        return usage("driver register FILE | list | remove CODE | verify [CODE] | scan | check FILE");
+    } else {
+        return usage(use);
+    }
     return fail(ctx, st);
 }
 

@@ -4,16 +4,20 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <gcrypt.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "digest.h"
+#include "drvsign.h"
 #include "clerks.h"
+#include "hqkey.h"
 #include "init.h"
 #include "keys.h"
 #include "masterdata.h"
 #include "params.h"
+#include "trust.h"
 #include "typeindex.h"
 
 static const struct {
@@ -47,6 +51,49 @@ static uv_status write_passphrase(struct uv_ctx *ctx)
     return UVS_OK;
 }
 
+/* The demo's head office, in HOME/hq: a store with its own passphrase file
+   and signing key. It signs the demo's drivers (the signatures go to
+   HOME/hq/, the driver directory is the build's and stays untouched) and
+   the kiosk trusts its key, as a real kiosk trusts its utility's. */
+static uv_status demo_head_office(struct uv_ctx *ctx, FILE *out)
+{
+    struct uv_ctx *hq = calloc(1, sizeof *hq);
+    char home[4200], drv[8300], sig[4300], hex[65], text[DRVSIG_MAX + 2];
+    uint8_t pub[32];
+    size_t len = 0;
+    if (hq == NULL)
+        return uv_fail(&ctx->err, UVS_NOMEM, "out of memory");
+    snprintf(home, sizeof home, "%s/hq", ctx->home);
+    uv_ctx_init(hq, home, ctx->actor);
+    struct kiosk_init_opts o = {.kiosk_id = "DEMO-HQ", .currency = "ZAR", .decimals = 2,
+                                .passphrase_file = "passphrase", .kdf_iterations = 20000};
+    uv_status st = write_passphrase(hq);
+    if (st == UVS_OK)
+        st = kiosk_init(hq, &o);
+    if (st == UVS_OK)
+        st = hqkey_generate(hq, pub);
+    snprintf(drv, sizeof drv, "%s/sts.so", ctx->cfg.driver_dir);
+    snprintf(sig, sizeof sig, "%s/sts.so.sig", home);
+    struct driver_sign_opts so = {.out = sig};
+    if (st == UVS_OK)
+        st = driver_sign(hq, drv, &so, NULL);
+    if (st != UVS_OK)
+        ctx->err = hq->err;
+    uv_ctx_close(hq);
+    free(hq);
+    if (st == UVS_OK)
+        st = driver_signature_read(ctx, sig, text, sizeof text, &len);
+    digest_hex(pub, 32, hex);
+    if (st == UVS_OK)
+        st = trust_add(ctx, "DEMO-HQ", hex);
+    if (st == UVS_OK && out)
+        fprintf(out, "head office DEMO-HQ (%s) signed sts.so; this kiosk trusts its key %.16s...\n",
+                home, hex);
+    if (st == UVS_OK)
+        st = typeindex_register_signed(ctx, "sts.so", NULL, text, len, out);
+    return st;
+}
+
 static uv_status create_demo(struct uv_ctx *ctx, FILE *out)
 {
     struct kiosk_init_opts o = {.kiosk_id = "DEMO-1", .currency = "ZAR", .decimals = 2,
@@ -62,7 +109,7 @@ static uv_status create_demo(struct uv_ctx *ctx, FILE *out)
     st = keys_add(ctx, "sts:123456:1", vk, sizeof vk);
     explicit_bzero(vk, sizeof vk);
     if (st == UVS_OK)
-        st = typeindex_register(ctx, "sts.so", NULL, out);
+        st = demo_head_office(ctx, out);
     if (st == UVS_OK)
         st = tariff_add(ctx, "RES", "Residential", "1.500", "15");
     if (st == UVS_OK)

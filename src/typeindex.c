@@ -6,13 +6,16 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "audit.h"
 #include "clerks.h"
 #include "digest.h"
+#include "drvsign.h"
 #include "services.h"
+#include "trust.h"
 
 int typeindex_time_limit_ms(void)
 {
@@ -31,21 +34,6 @@ static uv_status get_entry(struct uv_ctx *ctx, DB_TXN *txn, const char *code,
                          e, rmw, &ctx->err);
 }
 
-static int code_selected(const char *codes, const char *code)
-{
-    if (codes == NULL)
-        return 1;
-    size_t n = strlen(code);
-    for (const char *p = codes; *p;) {
-        const char *q = strchr(p, ',');
-        size_t l = q ? (size_t)(q - p) : strlen(p);
-        if (l == n && strncmp(p, code, n) == 0)
-            return 1;
-        p = q ? q + 1 : p + l;
-    }
-    return 0;
-}
-
 static int info_has_code(const struct uv_driver_info *info, const char *code)
 {
     for (unsigned i = 0; i < info->n_codes; i++)
@@ -54,40 +42,150 @@ static int info_has_code(const struct uv_driver_info *info, const char *code)
     return 0;
 }
 
+_Static_assert(sizeof(((struct rec_typeidx *)0)->signature) == DRVSIG_MAX + 1,
+               "the type index keeps a whole driver signature");
+
+/* A refusal to register `file`: audited, st returned with its message. */
+static uv_status refuse_register(struct uv_ctx *ctx, const char *file, uv_status st)
+{
+    audit_append(ctx, NULL, "driver.refused", file, "%s", ctx->err.message);
+    return st;
+}
+
+/* The SHA-256 of the regular file at path. */
+static uv_status hash_path(struct uv_ctx *ctx, const char *path, const char *file,
+                           uint8_t out[32])
+{
+    struct stat sb;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return uv_fail(&ctx->err, errno == ENOENT ? UVS_NOTFOUND : UVS_IO, "driver file %s: %s",
+                       file, strerror(errno));
+    uv_status st = UVS_OK;
+    if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode))
+        st = uv_fail(&ctx->err, UVS_DRIVER, "%s is not a regular file", file);
+    if (st == UVS_OK)
+        st = digest_sha256_fd(fd, out, &ctx->err);
+    close(fd);
+    return st;
+}
+
+/* The signature of the driver file at path: *sig_text, or when that is
+   NULL FILE.sig read into buf (cap > DRVSIG_MAX + 1). Hashes the file and
+   checks the signature against it (driver_signature_check). UVS_REFUSED
+   for an unsigned file and every bad signature. */
+static uv_status signature_of(struct uv_ctx *ctx, const char *path, const char *file,
+                              const char **sig_text, size_t *sig_len, char *buf, size_t cap,
+                              uint8_t sha[32], struct drvsig *d)
+{
+    char sig_path[4200];
+    uv_status st = hash_path(ctx, path, file, sha);
+    if (st != UVS_OK)
+        return st;
+    if (*sig_text == NULL) {
+        snprintf(sig_path, sizeof sig_path, "%s.sig", path);
+        st = driver_signature_read(ctx, sig_path, buf, cap, sig_len);
+        if (st == UVS_NOTFOUND)
+            return uv_fail(&ctx->err, UVS_REFUSED,
+                           "driver %s is not signed (no %s.sig beside it): a kiosk takes only "
+                           "drivers signed by head office ('univend driver sign'); refused",
+                           file, file);
+        if (st != UVS_OK)
+            return st == UVS_INPUT ? UVS_REFUSED : st;
+        *sig_text = buf;
+    }
+    return driver_signature_check(ctx, NULL, sha, *sig_text, *sig_len, file, d);
+}
+
+/* The codes to register: `codes` (a subset) or every code the signature
+   approves; each must be approved by head office and served by the driver. */
+static uv_status pick_codes(struct uv_ctx *ctx, const char *file, const struct drvsig *d,
+                            const struct uv_driver_info *info, const char *codes,
+                            struct drvsig *pick)
+{
+    memset(pick, 0, sizeof *pick);
+    if (codes == NULL) {
+        memcpy(pick->codes, d->codes, sizeof d->codes);
+        pick->n_codes = d->n_codes;
+    } else if (*codes == '\0') {
+        return uv_fail(&ctx->err, UVS_INPUT, "no type code selected");
+    } else if (drvsig_set_codes(pick, codes) != 0) {
+        return uv_fail(&ctx->err, UVS_INPUT, "--codes must be type codes separated by commas, "
+                                             "each once");
+    }
+    for (unsigned i = 0; i < pick->n_codes; i++)
+        if (!info_has_code(info, pick->codes[i]))
+            return uv_fail(&ctx->err, UVS_INPUT, "driver %s does not serve type code %s",
+                           info->name, pick->codes[i]);
+    for (unsigned i = 0; i < pick->n_codes; i++) {
+        if (!drvsig_has_code(d, pick->codes[i])) {
+            char approved[UV_TYPE_CODES_MAX * 16];
+            drvsig_codes_text(d, approved, sizeof approved);
+            return refuse_register(
+                ctx, file,
+                uv_fail(&ctx->err, UVS_REFUSED,
+                        "driver %s: head office did not approve it for type code %s (its "
+                        "signature approves %s); refused",
+                        file, pick->codes[i], approved));
+        }
+    }
+    return UVS_OK;
+}
+
 uv_status typeindex_register(struct uv_ctx *ctx, const char *file_arg, const char *codes,
                              FILE *out)
 {
+    return typeindex_register_signed(ctx, file_arg, codes, NULL, 0, out);
+}
+
+uv_status typeindex_register_signed(struct uv_ctx *ctx, const char *file_arg, const char *codes,
+                                    const char *sig_text, size_t sig_len, FILE *out)
+{
     if (clerk_require_supervisor(ctx, "register drivers") != UVS_OK)
         return ctx->err.status;
-    char path[4096], file[128];
+    char path[4096], file[128], sig_buf[DRVSIG_MAX + 2];
+    uint8_t sha[32];
     struct uv_probe pr;
+    struct drvsig d, pick;
     uv_status st = loader_resolve(ctx->cfg.driver_dir, file_arg, path, sizeof path, file,
                                   sizeof file, &ctx->err);
+    if (st != UVS_OK)
+        return st;
+    /* the signature first: nothing of a driver runs before it is checked */
+    st = signature_of(ctx, path, file, &sig_text, &sig_len, sig_buf, sizeof sig_buf, sha, &d);
+    if (st == UVS_REFUSED || st == UVS_DRIVER)
+        return refuse_register(ctx, file, st);
     if (st != UVS_OK)
         return st;
     st = loader_probe(path, file, &ctx->svc, ctx, typeindex_time_limit_ms(), &pr);
     if (st != UVS_OK) {
         uv_fail(&ctx->err, st, "%s", pr.message);
-        audit_append(ctx, NULL, "driver.refused", file, "%s", pr.message);
+        return refuse_register(ctx, file, st);
+    }
+    if (memcmp(pr.sha256, sha, 32) != 0)
+        return refuse_register(ctx, file,
+                               uv_fail(&ctx->err, UVS_REFUSED,
+                                       "driver %s changed while it was being registered; "
+                                       "refused",
+                                       file));
+    if (strcmp(pr.info.name, d.driver) != 0 || strcmp(pr.info.version, d.version) != 0)
+        return refuse_register(ctx, file,
+                               uv_fail(&ctx->err, UVS_REFUSED,
+                                       "driver %s says it is %s %s but head office signed it "
+                                       "as %s %s; refused",
+                                       file, pr.info.name, pr.info.version, d.driver,
+                                       d.version));
+    if ((st = pick_codes(ctx, file, &d, &pr.info, codes, &pick)) != UVS_OK)
         return st;
-    }
-    if (codes) { /* every requested code must be one the driver claims */
-        char tmp[256];
-        snprintf(tmp, sizeof tmp, "%s", codes);
-        for (char *sv, *c = strtok_r(tmp, ",", &sv); c; c = strtok_r(NULL, ",", &sv))
-            if (!info_has_code(&pr.info, c))
-                return uv_fail(&ctx->err, UVS_INPUT, "driver %s does not serve type code %s",
-                               pr.info.name, c);
-    }
+    char hex[65], signer[65];
+    digest_hex(sha, 32, hex);
+    digest_hex(d.signer, 32, signer);
     DB_TXN *txn;
     if ((st = store_begin(&ctx->store, &txn, &ctx->err)) != UVS_OK)
         return st;
-    unsigned n = 0;
-    for (unsigned i = 0; i < pr.info.n_codes && st == UVS_OK; i++) {
-        const char *code = pr.info.codes[i];
+    for (unsigned i = 0; i < pick.n_codes && st == UVS_OK; i++) {
+        const char *code = pick.codes[i];
         struct rec_typeidx e;
-        if (!code_selected(codes, code))
-            continue;
         st = get_entry(ctx, txn, code, &e, 1);
         if (st == UVS_OK && strcmp(e.file, file) != 0) {
             st = uv_fail(&ctx->err, UVS_EXISTS,
@@ -103,24 +201,21 @@ uv_status typeindex_register(struct uv_ctx *ctx, const char *file_arg, const cha
         snprintf(e.driver, sizeof e.driver, "%s", pr.info.name);
         snprintf(e.version, sizeof e.version, "%s", pr.info.version);
         snprintf(e.vendor, sizeof e.vendor, "%s", pr.info.vendor);
-        memcpy(e.sha256, pr.sha256, 32);
+        memcpy(e.sha256, sha, 32);
         e.registered_at = (int64_t)time(NULL);
         snprintf(e.registered_by, sizeof e.registered_by, "%s", ctx->actor);
+        memcpy(e.signature, sig_text, sig_len);
+        e.signature[sig_len] = '\0';
         st = store_put_rec(&ctx->store, txn, UV_DB_TYPEIDX, code, strlen(code),
                            &rec_typeidx_layout, &e, 0, &ctx->err);
-        if (st == UVS_OK) {
-            char hex[65];
-            digest_hex(pr.sha256, 32, hex);
-            st = audit_append(ctx, txn, "driver.register", code, "%s %s %s sha256=%s", file,
-                              pr.info.name, pr.info.version, hex);
-        }
+        if (st == UVS_OK)
+            st = audit_append(ctx, txn, "driver.register", code,
+                              "%s %s %s sha256=%s signer=%.16s", file, pr.info.name,
+                              pr.info.version, hex, signer);
         if (st == UVS_OK && out)
-            fprintf(out, "registered %-15s -> %s (%s %s)\n", code, file, pr.info.name,
-                    pr.info.version);
-        n++;
+            fprintf(out, "registered %-15s -> %s (%s %s, signed by head office)\n", code, file,
+                    pr.info.name, pr.info.version);
     }
-    if (st == UVS_OK && n == 0)
-        st = uv_fail(&ctx->err, UVS_INPUT, "no type code selected");
     if (st != UVS_OK) {
         store_abort(txn);
         if (st == UVS_EXISTS)
@@ -195,8 +290,9 @@ static int list_one(const void *k, size_t kl, const void *v, size_t vl, void *ar
     struct tm tm;
     digest_hex(e.sha256, 32, hex);
     strftime(when, sizeof when, "%Y-%m-%d %H:%M", gmtime_r(&t, &tm));
-    fprintf(out, "%-15s %-22s %-10s %-8s %.16s… %s by %s\n", e.code, e.file, e.driver, e.version,
-            hex, when, e.registered_by);
+    fprintf(out, "%-15s %-22s %-10s %-8s %.16s… %s by %s%s\n", e.code, e.file, e.driver,
+            e.version, hex, when, e.registered_by,
+            e.signature[0] ? "" : "  UNSIGNED: not loaded until registered again, signed");
     return 0;
 }
 
@@ -230,6 +326,47 @@ static uv_status check_hash(struct uv_ctx *ctx, const struct rec_typeidx *e, cha
     return UVS_OK;
 }
 
+/* Everything a registered entry must still be before its driver runs:
+   signed, by a head office key still trusted, for this type code, and the
+   file the very one registered. A refusal names the file and the reason. */
+static uv_status check_entry(struct uv_ctx *ctx, const struct rec_typeidx *e, char *path,
+                             size_t cap)
+{
+    struct drvsig d;
+    if (e->signature[0] == '\0')
+        return uv_fail(&ctx->err, UVS_REFUSED,
+                       "driver %s for type %s was registered before drivers were signed: it is "
+                       "not loaded until head office signs it and it is registered again "
+                       "('univend driver register %s')",
+                       e->file, e->code, e->file);
+    uv_status st = driver_signature_check(ctx, NULL, e->sha256, e->signature,
+                                          strlen(e->signature), e->file, &d);
+    if (st != UVS_OK)
+        return st;
+    if (!drvsig_has_code(&d, e->code))
+        return uv_fail(&ctx->err, UVS_REFUSED,
+                       "driver %s: its signature does not approve type code %s; refused",
+                       e->file, e->code);
+    return check_hash(ctx, e, path, cap);
+}
+
+/* For a driver this process loaded already (its signature verified then):
+   is its signer still trusted? A key revoked since stops it at once. */
+static uv_status check_signer(struct uv_ctx *ctx, const struct rec_typeidx *e)
+{
+    struct drvsig d;
+    char why[sizeof ctx->err.message];
+    if (drvsig_parse(e->signature, strlen(e->signature), &d, &ctx->err) != UVS_OK)
+        return uv_fail(&ctx->err, UVS_REFUSED, "driver %s: its signature is damaged; refused",
+                       e->file);
+    uv_status st = trust_check(ctx, NULL, d.signer, NULL);
+    if (st == UVS_REFUSED) {
+        snprintf(why, sizeof why, "%s", ctx->err.message);
+        return uv_fail(&ctx->err, UVS_REFUSED, "driver %s refused: %s", e->file, why);
+    }
+    return st;
+}
+
 struct verify_arg {
     struct uv_ctx *ctx;
     FILE *out;
@@ -253,13 +390,16 @@ static int verify_one(const void *k, size_t kl, const void *v, size_t vl, void *
     if (va->only && strcmp(va->only, e.code) != 0)
         return 0;
     va->n++;
-    uv_status st = check_hash(ctx, &e, path, sizeof path);
+    uv_status st = check_entry(ctx, &e, path, sizeof path);
     const char *why = ctx->err.message;
     struct uv_probe pr;
     if (st == UVS_OK) {
         st = loader_probe(path, e.file, &ctx->svc, ctx, typeindex_time_limit_ms(), &pr);
         why = pr.message;
-        if (st == UVS_OK && !info_has_code(&pr.info, e.code)) {
+        if (st == UVS_OK && memcmp(pr.sha256, e.sha256, 32) != 0) {
+            st = UVS_REFUSED;
+            why = "the file changed while it was being checked";
+        } else if (st == UVS_OK && !info_has_code(&pr.info, e.code)) {
             st = UVS_REFUSED;
             why = "the driver no longer claims this type code";
         }
@@ -323,7 +463,19 @@ uv_status typeindex_scan(struct uv_ctx *ctx, FILE *out)
             pr[i].status = UVS_INPUT;
             snprintf(pr[i].message, sizeof pr[i].message, "file name is too long");
         } else {
-            loader_probe(path, file, &ctx->svc, ctx, typeindex_time_limit_ms(), &pr[i]);
+            /* an unsigned file is reported, never run */
+            const char *text = NULL;
+            char buf[DRVSIG_MAX + 2];
+            size_t len = 0;
+            uint8_t sha[32];
+            struct drvsig sig;
+            struct uv_error saved = ctx->err;
+            pr[i].status = signature_of(ctx, path, file, &text, &len, buf, sizeof buf, sha, &sig);
+            if (pr[i].status != UVS_OK)
+                snprintf(pr[i].message, sizeof pr[i].message, "%s", ctx->err.message);
+            else
+                loader_probe(path, file, &ctx->svc, ctx, typeindex_time_limit_ms(), &pr[i]);
+            ctx->err = saved;
         }
     }
     /* a code claimed by two good files: the one the type index registered
@@ -398,6 +550,23 @@ uv_status typeindex_check_file(struct uv_ctx *ctx, const char *file_arg, FILE *o
             pr.info.has_read_medium ? " read-medium" : "");
     for (unsigned i = 0; i < pr.info.n_codes; i++)
         fprintf(out, " %s", pr.info.codes[i]);
+    /* what registering it here would say of its signature */
+    const char *text = NULL;
+    char buf[DRVSIG_MAX + 2];
+    size_t len = 0;
+    uint8_t sha[32];
+    struct drvsig sig;
+    struct uv_error saved = ctx->err;
+    if (signature_of(ctx, path, file, &text, &len, buf, sizeof buf, sha, &sig) == UVS_OK) {
+        char signer[65], codes[UV_TYPE_CODES_MAX * 16];
+        digest_hex(sig.signer, 32, signer);
+        drvsig_codes_text(&sig, codes, sizeof codes);
+        fprintf(out, "\nsignature:   valid, by trusted head office key %.16s... for %s %s, codes %s",
+                signer, sig.driver, sig.version, codes);
+    } else {
+        fprintf(out, "\nsignature:   %s", ctx->err.message);
+    }
+    ctx->err = saved;
     fprintf(out, "\nconformance:\n");
     unsigned failures = 0;
     st = loader_conformance(path, file, typeindex_time_limit_ms(), out, &failures);
@@ -447,13 +616,17 @@ uv_status typeindex_match_txn(struct uv_ctx *ctx, DB_TXN *txn, const char *code,
         struct uv_loaded *l = &ctx->loaded[i];
         if (strcmp(l->file, entry->file) == 0 && memcmp(l->sha256, entry->sha256, 32) == 0 &&
             info_has_code(&l->info, code)) {
+            if ((st = check_signer(ctx, entry)) != UVS_OK) {
+                audit_append(ctx, NULL, "driver.refused", code, "%s", ctx->err.message);
+                return st;
+            }
             *drv = l;
             return UVS_OK;
         }
     }
     if (ctx->n_loaded >= UV_MAX_LOADED)
         return uv_fail(&ctx->err, UVS_DRIVER, "too many drivers loaded");
-    st = check_hash(ctx, entry, path, sizeof path);
+    st = check_entry(ctx, entry, path, sizeof path);
     struct uv_loaded *l = &ctx->loaded[ctx->n_loaded];
     if (st == UVS_OK)
         st = loader_load(path, entry->file, l, &ctx->err);
@@ -508,7 +681,7 @@ static int status_one(const void *k, size_t kl, const void *v, size_t vl, void *
     snprintf(ds->driver, sizeof ds->driver, "%s", e.driver);
     snprintf(ds->version, sizeof ds->version, "%s", e.version);
     struct uv_error saved = sa->ctx->err;
-    if (check_hash(sa->ctx, &e, path, sizeof path) != UVS_OK) {
+    if (check_entry(sa->ctx, &e, path, sizeof path) != UVS_OK) {
         snprintf(ds->reason, sizeof ds->reason, "%s", sa->ctx->err.message);
         sa->ctx->err = saved;
         return 0;
@@ -525,6 +698,9 @@ static int status_one(const void *k, size_t kl, const void *v, size_t vl, void *
     }
     if (sa->probes[i].status != UVS_OK)
         snprintf(ds->reason, sizeof ds->reason, "%s", sa->probes[i].message);
+    else if (memcmp(sa->probes[i].sha256, e.sha256, 32) != 0)
+        snprintf(ds->reason, sizeof ds->reason, "driver file %s changed while it was checked",
+                 e.file);
     else if (!info_has_code(&sa->probes[i].info, e.code))
         snprintf(ds->reason, sizeof ds->reason, "the driver no longer claims this type code");
     else

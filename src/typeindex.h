@@ -14,18 +14,29 @@
    debugger or valgrind. */
 int typeindex_time_limit_ms(void);
 
-/* Register a driver file (name or path inside the driver directory): probe it
-   in a child process, then map each of its type codes (or only `codes`, a
-   comma-separated subset) to it. Refuses a code served by another driver. */
+/* Register a driver file (name or path inside the driver directory) with
+   head office's signature FILE.sig beside it: check the signature (signed
+   for these bytes, by a trusted key, not forged) before anything of the
+   driver runs, probe it in a child process, check it is the driver head
+   office approved (name, version), then map each type code the signature
+   approves (or only `codes`, a comma-separated subset) to it, keeping the
+   signature with the entry. Refuses a code served by another driver. Every
+   refusal is audited (driver.refused). */
 uv_status typeindex_register(struct uv_ctx *ctx, const char *file_arg, const char *codes,
                              FILE *out);
+/* The same with the signature text given (sig_text NULL: FILE.sig), e.g.
+   from `driver register --signature F` or a driver package. */
+uv_status typeindex_register_signed(struct uv_ctx *ctx, const char *file_arg, const char *codes,
+                                    const char *sig_text, size_t sig_len, FILE *out);
 uv_status typeindex_remove(struct uv_ctx *ctx, const char *code, FILE *out);
 uv_status typeindex_list(struct uv_ctx *ctx, FILE *out);
-/* Check each registered file (or only `code`): present, same SHA-256, loads,
-   passes its self test. Prints one line each; UVS_REFUSED if any fails. */
+/* Check each registered file (or only `code`): signed by a key still
+   trusted, present, same SHA-256, loads, passes its self test. Prints one
+   line each; UVS_REFUSED if any fails. */
 uv_status typeindex_verify(struct uv_ctx *ctx, const char *code, FILE *out);
-/* Probe every *.so in the driver directory and report which would be
-   refused and why, including type codes claimed by two files. */
+/* Check the signature of every *.so in the driver directory and probe the
+   signed ones; report which would be refused and why, including type codes
+   claimed by two files. */
 uv_status typeindex_scan(struct uv_ctx *ctx, FILE *out);
 /* Probe one file and print its descriptor (for driver makers). */
 uv_status typeindex_check_file(struct uv_ctx *ctx, const char *file_arg, FILE *out);
@@ -42,8 +53,11 @@ struct uv_driver_status {
 uv_status typeindex_status(struct uv_ctx *ctx, struct uv_driver_status *out, size_t cap,
                            size_t *n);
 
-/* Sale-time match: look the code up, check the file hash, load and open the
-   driver (cached for the life of ctx). Refusals are audited. */
+/* Sale-time match: look the code up, check the entry's signature (a
+   trusted, unrevoked key; this type code) and the file hash, load and open
+   the driver (cached for the life of ctx; a cached driver's signer is
+   checked again each time, so a revoked key stops it at once). Refusals
+   are audited. */
 uv_status typeindex_match(struct uv_ctx *ctx, const char *code, struct uv_loaded **drv,
                           struct rec_typeidx *entry);
 /* The same inside txn (the type index read under it; a refusal is left to

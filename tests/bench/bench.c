@@ -12,12 +12,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "digest.h"
+#include "drvsign.h"
+#include "hqkey.h"
 #include "init.h"
 #include "keys.h"
 #include "masterdata.h"
 #include "params.h"
 #include "sts_crypt.h"
 #include "sts_token.h"
+#include "trust.h"
 #include "typeindex.h"
 #include "univend.h"
 #include "vend.h"
@@ -107,6 +111,30 @@ static void die(struct uv_ctx *ctx, const char *what)
     exit(1);
 }
 
+/* A head office in dir/hq signs sts.so (the signature kept in dir/hq), the
+   kiosk trusts its key and registers the driver, as every kiosk must. */
+static void register_signed_sts(struct uv_ctx *ctx, const char *dir)
+{
+    static struct uv_ctx hq;
+    char home[4200], drv[8300], sig[4300], hex[65], text[DRVSIG_MAX + 2];
+    uint8_t pub[32];
+    size_t len = 0;
+    snprintf(home, sizeof home, "%s/hq", dir);
+    snprintf(drv, sizeof drv, "%s/sts.so", ctx->cfg.driver_dir);
+    snprintf(sig, sizeof sig, "%s/sts.so.sig", home);
+    uv_ctx_init(&hq, home, "bench");
+    struct kiosk_init_opts o = {.kiosk_id = "BENCH-HQ", .currency = "ZAR", .decimals = 2,
+                                .kdf_iterations = 1000};
+    struct driver_sign_opts so = {.out = sig};
+    if (kiosk_init(&hq, &o) || hqkey_generate(&hq, pub) || driver_sign(&hq, drv, &so, NULL))
+        die(&hq, "head office");
+    uv_ctx_close(&hq);
+    digest_hex(pub, 32, hex);
+    if (driver_signature_read(ctx, sig, text, sizeof text, &len) || trust_add(ctx, "BENCH-HQ", hex) ||
+        typeindex_register_signed(ctx, "sts.so", NULL, text, len, NULL))
+        die(ctx, "signed driver");
+}
+
 int main(int argc, char **argv)
 {
     int sales = argc > 1 ? atoi(argv[1]) : 400;
@@ -152,7 +180,8 @@ int main(int argc, char **argv)
     const char *ps[] = {"sgc=123456", "ti=01", "krn=1"};
     for (int i = 0; i < 3; i++)
         params_add(m.params, sizeof m.params, ps[i], &ctx.err);
-    if (keys_add(&ctx, "sts:123456:1", vk, 8) || typeindex_register(&ctx, "sts.so", NULL, NULL) ||
+    register_signed_sts(&ctx, dir);
+    if (keys_add(&ctx, "sts:123456:1", vk, 8) ||
         tariff_add(&ctx, "RES", "Res", "1.500", "15") || customer_add(&ctx, &c) ||
         meter_add(&ctx, &m, NULL))
         die(&ctx, "setup");

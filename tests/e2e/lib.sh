@@ -26,13 +26,42 @@ receipt_count() { uv receipt list | tail -n +2 | wc -l; }
 # a demo kiosk: key, sts driver, tariffs, customers, three meters
 demo_kiosk() { uv demo >/dev/null; }
 
-# a bare kiosk with a private driver dir ($T/drivers) holding the given files
+# The test head office ($T/head-office): its store and signing key, made on
+# first use. sign_drivers [--broken] FILE... : head office signs each driver
+# file (FILE.sig beside it, by 'univend driver sign') and the kiosk trusts
+# its key as TEST-HQ. --broken signs files head office cannot run (the
+# deliberately broken drivers) with a stated name, version and code, as it
+# signs a driver built for another processor; their own defect is then what
+# the kiosk refuses them for.
+head_office() { "$UNIVEND" --home "$T/head-office" "$@"; }
+sign_drivers() {
+  local f broken=
+  if [ "${1:-}" = --broken ]; then broken=1; shift; fi
+  if [ ! -f "$T/head-office/univend.conf" ]; then
+    head_office init --kiosk-id TEST-HQ --kdf-iterations 1000 >/dev/null
+    head_office hq keygen >/dev/null
+  fi
+  if ! uv trust list | grep -q '^TEST-HQ '; then
+    uv trust add TEST-HQ "$(head_office hq pubkey)" >/dev/null
+  fi
+  for f in "$@"; do
+    if [ -n "$broken" ]; then
+      head_office driver sign "$f" --name broken --version 0 --codes TST-X1 >/dev/null
+    else
+      head_office driver sign "$f" >/dev/null
+    fi
+  done
+}
+
+# a bare kiosk with a private driver dir ($T/drivers) holding the given
+# driver files, each signed by the test head office
 bare_kiosk() {
   mkdir -p "$T/drivers"
   local f
   for f in "$@"; do cp "$f" "$T/drivers/"; done
   uv init --kdf-iterations 1000 >/dev/null
   echo "driver_dir = $T/drivers" >>"$T/kiosk/univend.conf"
+  for f in "$@"; do sign_drivers "$T/drivers/$(basename "$f")"; done
 }
 
 # the project's top directory (for tests that build against it)

@@ -29,9 +29,11 @@ test_duplicate_type_code_refused() {
 }
 
 test_bad_files_are_refused_without_crashing() {
-  bare_kiosk "$(td wrong_abi)" "$(td no_entry)" "$(td crash_on_load)" "$(td hang_on_load)"
+  bare_kiosk
+  cp "$(td wrong_abi)" "$(td no_entry)" "$(td crash_on_load)" "$(td hang_on_load)" "$T/drivers/"
   echo "not a driver" >"$T/drivers/text.so"
   head -c 3000 "$UNIVEND_DRIVERS/sts.so" >"$T/drivers/truncated.so"
+  sign_drivers --broken "$T/drivers/"*.so
   expect_rc 7 uv driver register wrong_abi.so
   expect_out "wrong ABI version"
   expect_rc 7 uv driver register no_entry.so

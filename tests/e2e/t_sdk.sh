@@ -10,13 +10,24 @@ test_out_of_tree_driver_builds_registers_and_sells() {
   PKG_CONFIG_PATH="$T/root/usr/lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$T/root" \
     make -s -C "$T/ex" >/dev/null
   grep -q "$UV_ROOT" "$T/ex/xmpl.so" && die "the example was built against the source tree"
-  bare_kiosk "$T/ex/xmpl.so" "$UNIVEND_TEST_DRIVERS/sloppy.so"
+  # the maker checks the driver (no signature needed for that) ...
+  bare_kiosk "$UNIVEND_TEST_DRIVERS/sloppy.so"
+  cp "$T/ex/xmpl.so" "$T/drivers/"
   expect_rc 0 uv driver check xmpl.so
   expect_out "^vendor: +Example Meters Ltd"
   expect_out "PASS +a too small output is refused and not overrun"
+  expect_out "^signature: +driver xmpl.so is not signed"
   expect_no_out "^FAIL"
+  # ... but a kiosk takes it only once head office has approved and signed it
+  expect_rc 6 uv driver register xmpl.so
+  expect_out "driver xmpl.so is not signed"
+  sign_drivers "$T/drivers/xmpl.so"
+  expect_rc 0 head_office audit list
+  expect_out "driver.sign +xmpl.so +xmpl 0.1.0 codes XMPL-1 sha256=$(sha256sum "$T/ex/xmpl.so" | cut -c1-64)"
+  expect_rc 0 uv driver check xmpl.so
+  expect_out "^signature: +valid, by trusted head office key [0-9a-f]{16}\.\.\. for xmpl 0\.1\.0, codes XMPL-1"
   expect_rc 0 uv driver register xmpl.so
-  expect_out "registered XMPL-1"
+  expect_out "registered XMPL-1 .*signed by head office"
   expect_rc 0 uv key add xmpl:10000000017 --random 32
   uv tariff add RES --price 1.500 --vat 15 >/dev/null
   uv customer add C1 --name "Test" >/dev/null

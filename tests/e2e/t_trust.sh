@@ -52,7 +52,7 @@ test_trust_add_list_revoke_audited() {
 test_trust_usage_and_empty_list() {
   # (a clerk session being refused is in the unit tests: the command line
   # acts with the rights of whoever may run it)
-  demo_kiosk
+  bare_kiosk   # (the demo kiosk trusts the demo's head office)
   expect_rc 2 uv trust
   expect_rc 2 uv trust add ONLYNAME
   expect_rc 0 uv trust list

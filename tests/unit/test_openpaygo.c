@@ -904,7 +904,7 @@ static struct uv_ctx *kiosk_with_opaygo(void)
     hex16(QT_KEY, key);
     uv_status st = keys_add(ctx, "opaygo:123456789", key, sizeof key);
     ck_assert_msg(st == UVS_OK, "keys_add: %s", ctx->err.message);
-    st = typeindex_register(ctx, "openpaygo.so", NULL, NULL);
+    st = tu_register_signed(ctx, "openpaygo.so", NULL);
     ck_assert_msg(st == UVS_OK, "register: %s", ctx->err.message);
     /* 2.00 per kWh, no VAT: whole kWh for whole multiples of 2.00 */
     st = tariff_add(ctx, "SOLAR", "Solar home", "2.000", "0");

@@ -34,7 +34,10 @@
 
 #include "audit.h"
 #include "digest.h"
+#include "drvsign.h"
+#include "hqkey.h"
 #include "testutil.h"
+#include "trust.h"
 #include "typeindex.h"
 
 #define assert_has(hay, needle)                                                            \
@@ -113,18 +116,46 @@ static void build_path(const char *name, char *buf, size_t cap)
     ck_assert_int_lt(snprintf(buf, cap, "%s/%s", tu_test_driver_dir(), name), (int)cap);
 }
 
-/* Copy test driver `name` into the kiosk's driver directory as `as`. */
-static void put_as(const struct uv_ctx *ctx, const char *name, const char *as)
+/* Copy test driver `name` into the kiosk's driver directory as `as`,
+   signed by the test head office (AS.sig beside it), as a kiosk receives
+   its drivers. */
+static void put_as(struct uv_ctx *ctx, const char *name, const char *as)
 {
     char from[PATH_MAX], to[PATH_MAX];
     build_path(name, from, sizeof from);
     priv_path(ctx, as, to, sizeof to);
     tu_copy(from, to);
+    tu_sign_driver(ctx, to);
 }
 
-static void put(const struct uv_ctx *ctx, const char *name)
+static void put(struct uv_ctx *ctx, const char *name)
 {
     put_as(ctx, name, name);
+}
+
+/* The same for a deliberately broken driver, which head office cannot run
+   to read its descriptor: it signs it as it would a driver for another
+   processor, stating a name, version and code. Its own defect is then what
+   the kiosk refuses it for. */
+static void put_broken_as(struct uv_ctx *ctx, const char *name, const char *as)
+{
+    char from[PATH_MAX], to[PATH_MAX];
+    build_path(name, from, sizeof from);
+    priv_path(ctx, as, to, sizeof to);
+    tu_copy(from, to);
+    tu_sign_driver_as(ctx, to, "broken", "0", "TST-X1");
+}
+
+static void put_broken(struct uv_ctx *ctx, const char *name)
+{
+    put_broken_as(ctx, name, name);
+}
+
+/* Head office's signature for a file the test wrote into the driver
+   directory (not a driver at all). */
+static void sign_written(struct uv_ctx *ctx, const char *path)
+{
+    tu_sign_driver_as(ctx, path, "not-a-driver", "0", "TST-X1");
 }
 
 static void write_file(const char *path, const void *data, size_t len, const char *mode)
@@ -305,8 +336,8 @@ START_TEST(test_register_and_list)
     uv_status st = typeindex_register(ctx, "good_a.so", NULL, cap_open(&out));
     const char *text = cap_text(&out);
     ck_assert_msg(st == UVS_OK, "register: %s", ctx->err.message);
-    assert_has(text, "registered TST-A1          -> good_a.so (good-a 1.0.0)\n");
-    assert_has(text, "registered TST-A2          -> good_a.so (good-a 1.0.0)\n");
+    assert_has(text, "registered TST-A1          -> good_a.so (good-a 1.0.0, signed by head office)\n");
+    assert_has(text, "registered TST-A2          -> good_a.so (good-a 1.0.0, signed by head office)\n");
     cap_free(&out);
 
     ck_assert_uint_eq(n_entries(ctx), 2);
@@ -466,6 +497,13 @@ START_TEST(test_reregister)
     ck_assert_mem_ne(h1, h2, 32);
     tu_kiosk_reopen(ctx);
     ck_assert_int_eq(typeindex_match(ctx, "TST-A1", &drv, &e), UVS_REFUSED);
+    /* the new file needs head office's signature of its own */
+    ck_assert_int_eq(typeindex_register(ctx, "good_a.so", NULL, NULL), UVS_REFUSED);
+    assert_has(ctx->err.message, "does not match its signature (SHA-256 differs)");
+    ck_assert_uint_eq(n_audit(ctx, "driver.refused", "good_a.so", "does not match its signature"), 1);
+    ck_assert_int_eq(get_entry(ctx, "TST-A1", &e), UVS_OK);
+    ck_assert_mem_eq(e.sha256, h1, 32);
+    tu_sign_driver(ctx, p);
     register_ok(ctx, "good_a.so", NULL);
     ck_assert_uint_eq(n_entries(ctx), 2);
     ck_assert_int_eq(get_entry(ctx, "TST-A1", &e), UVS_OK);
@@ -542,7 +580,7 @@ START_TEST(test_register_bad_drivers)
     };
     struct uv_ctx *ctx = kiosk();
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        put(ctx, cases[i].file);
+        put_broken(ctx, cases[i].file);
         expect_register_refused(ctx, cases[i].file, UVS_DRIVER, cases[i].reason);
         ck_assert_msg(strncmp(ctx->err.message, cases[i].file, strlen(cases[i].file)) == 0,
                       "the refusal names the file: %s", ctx->err.message);
@@ -557,10 +595,12 @@ START_TEST(test_register_not_drivers)
     char p[PATH_MAX], src[PATH_MAX];
     priv_path(ctx, "text.so", p, sizeof p);
     write_file(p, "this is not a driver\n", 21, "wb");
+    sign_written(ctx, p);
     expect_register_refused(ctx, "text.so", UVS_DRIVER, "not an ELF shared object");
 
     priv_path(ctx, "empty.so", p, sizeof p);
     write_file(p, "", 0, "wb");
+    sign_written(ctx, p);
     expect_register_refused(ctx, "empty.so", UVS_DRIVER, "not an ELF shared object");
 
     /* a real driver cut short */
@@ -572,6 +612,7 @@ START_TEST(test_register_not_drivers)
     fclose(f);
     priv_path(ctx, "truncated.so", p, sizeof p);
     write_file(p, head, sizeof head, "wb");
+    sign_written(ctx, p);
     expect_register_refused(ctx, "truncated.so", UVS_DRIVER, "truncated");
 
     /* the driver directory itself, and a subdirectory */
@@ -590,7 +631,7 @@ END_TEST
 START_TEST(test_register_hang)
 {
     struct uv_ctx *ctx = kiosk();
-    put(ctx, "hang_on_load.so");
+    put_broken(ctx, "hang_on_load.so");
     time_t t0 = time(NULL);
     expect_register_refused(ctx, "hang_on_load.so", UVS_DRIVER, "driver hung while loading");
     ck_assert_int_le(time(NULL) - t0, typeindex_time_limit_ms() / 1000 + 5);
@@ -599,7 +640,7 @@ START_TEST(test_register_hang)
     char *saved = getenv("UNIVEND_DRIVER_TIME_LIMIT_MS");
     saved = saved ? strdup(saved) : NULL;
     setenv("UNIVEND_DRIVER_TIME_LIMIT_MS", "300", 1);
-    put_as(ctx, "hang_on_load.so", "hang_again.so");
+    put_broken_as(ctx, "hang_on_load.so", "hang_again.so");
     expect_register_refused(ctx, "hang_again.so", UVS_DRIVER, "(no answer in 300 ms)");
     setenv("UNIVEND_DRIVER_TIME_LIMIT_MS", "5x", 1);
     ck_assert_int_eq(typeindex_time_limit_ms(), UV_PROBE_TIMEOUT_MS);
@@ -977,20 +1018,30 @@ START_TEST(test_scan)
     put(ctx, "good_a.so");
     put(ctx, "dup_a.so");
     put(ctx, "good_b.so");
-    put(ctx, "wrong_abi.so");
-    put(ctx, "crash_on_load.so");
+    put_broken(ctx, "wrong_abi.so");
+    put_broken(ctx, "crash_on_load.so");
     priv_path(ctx, "text.so", p, sizeof p);
     write_file(p, "not a driver\n", 13, "wb");
+    sign_written(ctx, p);
+    /* a good driver without head office's signature: reported, never run */
+    char from[PATH_MAX];
+    build_path("good_b.so", from, sizeof from);
+    priv_path(ctx, "unsigned.so", p, sizeof p);
+    tu_copy(from, p);
     /* not *.so, or hidden: not looked at */
     priv_path(ctx, "README.txt", p, sizeof p);
     write_file(p, "notes\n", 6, "wb");
-    put_as(ctx, "wrong_abi.so", ".hidden.so");
+    put_broken_as(ctx, "wrong_abi.so", ".hidden.so");
 
     struct capture out;
     uv_status st = typeindex_scan(ctx, cap_open(&out));
     const char *text = cap_text(&out);
     ck_assert_msg(st == UVS_REFUSED, "scan: %d %s\n%s", st, ctx->err.message, text);
-    assert_has(ctx->err.message, "4 driver file(s) refused");
+    assert_has(ctx->err.message, "5 driver file(s) refused");
+    scan_line(text, "unsigned.so", line, sizeof line);
+    ck_assert_str_eq(line, "REFUSED  unsigned.so            driver unsigned.so is not signed (no "
+                           "unsigned.so.sig beside it): a kiosk takes only drivers signed by head "
+                           "office ('univend driver sign'); refused");
 
     scan_line(text, "good_b.so", line, sizeof line);
     ck_assert_str_eq(line, "LOADED   good_b.so              good-b 2.1.0 [token] codes TST-B1");
@@ -1144,6 +1195,8 @@ START_TEST(test_check_file)
     assert_has(text, "operations:  credit verify decode\n");
     assert_has(text, "self test:   passed\n");
     assert_has(text, "type codes:  TST-A1 TST-A2\n");
+    assert_has(text, "signature:   valid, by trusted head office key ");
+    assert_has(text, " for good-a 1.0.0, codes TST-A1,TST-A2\n");
     cap_free(&out);
     ck_assert_uint_eq(n_entries(ctx), 0); /* checking registers nothing */
 
@@ -1156,7 +1209,7 @@ START_TEST(test_check_file)
     cap_free(&out);
 
     /* refusals: self test, crash, outside the directory, missing */
-    put(ctx, "selftest_fail.so");
+    put_broken(ctx, "selftest_fail.so");
     ck_assert_int_eq(typeindex_check_file(ctx, "selftest_fail.so", cap_open(&out)), UVS_DRIVER);
     ck_assert_str_eq(cap_text(&out), "");
     cap_free(&out);
@@ -1166,7 +1219,7 @@ START_TEST(test_check_file)
     text = cap_text(&out);
     assert_has(text, "FAIL  decode_token refuses garbage: the driver ended the process\n");
     cap_free(&out);
-    put(ctx, "crash_on_load.so");
+    put_broken(ctx, "crash_on_load.so");
     ck_assert_int_eq(typeindex_check_file(ctx, "crash_on_load.so", cap_open(&out)), UVS_DRIVER);
     cap_free(&out);
     assert_has(ctx->err.message, crash_reason(ctx->err.message));
@@ -1176,6 +1229,251 @@ START_TEST(test_check_file)
     assert_has(ctx->err.message, "not in the driver directory");
     ck_assert_int_eq(typeindex_check_file(ctx, "nonesuch.so", cap_open(&out)), UVS_NOTFOUND);
     cap_free(&out);
+    done(ctx);
+}
+END_TEST
+
+/* ---- signatures --------------------------------------------------------- */
+
+/* Copy a test driver into the driver directory without any signature. */
+static void put_unsigned(struct uv_ctx *ctx, const char *name)
+{
+    char from[PATH_MAX], to[PATH_MAX];
+    build_path(name, from, sizeof from);
+    priv_path(ctx, name, to, sizeof to);
+    tu_copy(from, to);
+}
+
+static void read_text(const char *path, char *buf, size_t cap, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    ck_assert_msg(f != NULL, "%s: %s", path, strerror(errno));
+    *len = fread(buf, 1, cap - 1, f);
+    buf[*len] = '\0';
+    fclose(f);
+}
+
+/* A refusal to register: the status, the reason, nothing registered, and
+   one more driver.refused record for the file naming the reason. */
+static void expect_sig_refused(struct uv_ctx *ctx, const char *file, const char *codes,
+                               const char *reason)
+{
+    unsigned before = n_audit(ctx, "driver.refused", file, reason);
+    unsigned entries = n_entries(ctx);
+    uv_status st = typeindex_register(ctx, file, codes, NULL);
+    ck_assert_msg(st == UVS_REFUSED, "register %s: got %d (%s)", file, st, ctx->err.message);
+    assert_has(ctx->err.message, reason);
+    assert_has(ctx->err.message, file);
+    ck_assert_uint_eq(n_entries(ctx), entries);
+    ck_assert_uint_eq(n_audit(ctx, "driver.refused", file, reason), before + 1);
+}
+
+START_TEST(test_register_unsigned)
+{
+    struct uv_ctx *ctx = kiosk();
+    put_unsigned(ctx, "good_a.so");
+    expect_sig_refused(ctx, "good_a.so", NULL,
+                       "driver good_a.so is not signed (no good_a.so.sig beside it)");
+    /* nothing of an unsigned file runs: a driver that crashes when loaded is
+       refused for its missing signature, not for its crash */
+    put_unsigned(ctx, "crash_on_load.so");
+    expect_sig_refused(ctx, "crash_on_load.so", NULL, "is not signed");
+    assert_lacks(ctx->err.message, "crashed");
+    /* the same with a signature that is no signature */
+    char p[PATH_MAX];
+    priv_path(ctx, "good_a.so.sig", p, sizeof p);
+    write_file(p, "not a signature\n", 16, "wb");
+    expect_sig_refused(ctx, "good_a.so", NULL, "is not a valid driver signature (line 1");
+    ck_assert_uint_eq(n_audit(ctx, "driver.register", NULL, NULL), 0);
+    done(ctx);
+}
+END_TEST
+
+START_TEST(test_register_untrusted_key)
+{
+    struct uv_ctx *ctx = kiosk();
+    char p[PATH_MAX];
+    put(ctx, "good_a.so");
+    /* another head office's signature (a key this kiosk never trusted) */
+    struct uv_ctx *rogue = track(tu_kiosk_new());
+    uint8_t pub[32];
+    ck_assert_int_eq(hqkey_generate(rogue, pub), UVS_OK);
+    priv_path(ctx, "good_a.so", p, sizeof p);
+    struct driver_sign_opts o = {NULL, NULL, NULL, NULL};
+    ck_assert_int_eq(driver_sign(rogue, p, &o, NULL), UVS_OK);
+    expect_sig_refused(ctx, "good_a.so", NULL, "which this kiosk does not trust");
+    done(rogue);
+    done(ctx);
+}
+END_TEST
+
+START_TEST(test_register_changed_after_signing)
+{
+    struct uv_ctx *ctx = kiosk();
+    put(ctx, "good_a.so");
+    append_byte(ctx, "good_a.so");
+    expect_sig_refused(ctx, "good_a.so", NULL,
+                       "driver good_a.so does not match its signature (SHA-256 differs)");
+    /* another driver's signature beside it: the same */
+    char a[PATH_MAX], b[PATH_MAX], text[DRVSIG_MAX + 2];
+    size_t len;
+    put(ctx, "good_b.so");
+    priv_path(ctx, "good_b.so.sig", b, sizeof b);
+    read_text(b, text, sizeof text, &len);
+    priv_path(ctx, "good_a.so.sig", a, sizeof a);
+    write_file(a, text, len, "wb");
+    expect_sig_refused(ctx, "good_a.so", NULL, "does not match its signature");
+    done(ctx);
+}
+END_TEST
+
+START_TEST(test_register_forged_signature)
+{
+    struct uv_ctx *ctx = kiosk();
+    char p[PATH_MAX], text[DRVSIG_MAX + 2];
+    size_t len;
+    put(ctx, "good_a.so");
+    priv_path(ctx, "good_a.so.sig", p, sizeof p);
+    read_text(p, text, sizeof text, &len);
+    /* a code added to what head office approved */
+    char *c = strstr(text, "codes: TST-A1,TST-A2\n");
+    ck_assert_ptr_nonnull(c);
+    memcpy(c, "codes: TST-A1,TST-A9\n", 21);
+    write_file(p, text, len, "wb");
+    expect_sig_refused(ctx, "good_a.so", NULL,
+                       "the signature of driver good_a.so does not verify under head office key "
+                       "TEST-HQ");
+    done(ctx);
+}
+END_TEST
+
+START_TEST(test_register_only_approved_codes)
+{
+    struct uv_ctx *ctx = kiosk();
+    char p[PATH_MAX];
+    struct rec_typeidx e;
+    put(ctx, "good_a.so");
+    priv_path(ctx, "good_a.so", p, sizeof p);
+    /* head office approves TST-A1 only */
+    tu_sign_driver_as(ctx, p, "good-a", "1.0.0", "TST-A1");
+    expect_sig_refused(ctx, "good_a.so", "TST-A2",
+                       "head office did not approve it for type code TST-A2 (its signature "
+                       "approves TST-A1)");
+    register_ok(ctx, "good_a.so", NULL);
+    ck_assert_uint_eq(n_entries(ctx), 1);
+    ck_assert_int_eq(get_entry(ctx, "TST-A1", &e), UVS_OK);
+    assert_has(e.signature, "\ncodes: TST-A1\n");
+    /* and a signature for another driver's name or version */
+    tu_sign_driver_as(ctx, p, "good-b", "1.0.0", "TST-A1");
+    expect_sig_refused(ctx, "good_a.so", NULL,
+                       "driver good_a.so says it is good-a 1.0.0 but head office signed it as "
+                       "good-b 1.0.0");
+    tu_sign_driver_as(ctx, p, "good-a", "1.0.1", "TST-A1");
+    expect_sig_refused(ctx, "good_a.so", NULL, "signed it as good-a 1.0.1");
+    done(ctx);
+}
+END_TEST
+
+START_TEST(test_register_signature_given)
+{
+    struct uv_ctx *ctx = kiosk();
+    char p[PATH_MAX], text[DRVSIG_MAX + 2];
+    size_t len;
+    struct rec_typeidx e;
+    put(ctx, "good_a.so");
+    priv_path(ctx, "good_a.so.sig", p, sizeof p);
+    read_text(p, text, sizeof text, &len);
+    ck_assert_int_eq(unlink(p), 0);
+    /* the text alone (a driver package, or --signature) */
+    uv_status st = typeindex_register_signed(ctx, "good_a.so", NULL, text, len, NULL);
+    ck_assert_msg(st == UVS_OK, "%s", ctx->err.message);
+    ck_assert_int_eq(get_entry(ctx, "TST-A2", &e), UVS_OK);
+    ck_assert_str_eq(e.signature, text); /* kept whole with the entry */
+    ck_assert_uint_eq(n_audit(ctx, "driver.register", "TST-A1", "signer="), 1);
+    done(ctx);
+}
+END_TEST
+
+/* A key revoked after registration: the driver stops at once, whether this
+   process has it loaded or not, and cannot be registered again. */
+START_TEST(test_revoked_key_stops_loads)
+{
+    struct uv_ctx *ctx = kiosk();
+    struct uv_loaded *drv;
+    struct rec_typeidx e;
+    put(ctx, "good_a.so");
+    register_ok(ctx, "good_a.so", NULL);
+    ck_assert_int_eq(typeindex_match(ctx, "TST-A1", &drv, &e), UVS_OK);
+    ck_assert_uint_eq(ctx->n_loaded, 1);
+    ck_assert_int_eq(trust_revoke(ctx, "TEST-HQ"), UVS_OK);
+    /* loaded already: refused all the same */
+    unsigned before = n_audit(ctx, "driver.refused", "TST-A1", "revoked");
+    ck_assert_int_eq(typeindex_match(ctx, "TST-A1", &drv, &e), UVS_REFUSED);
+    assert_has(ctx->err.message, "driver good_a.so refused: signed by head office key TEST-HQ");
+    assert_has(ctx->err.message, "revoked");
+    ck_assert_uint_eq(n_audit(ctx, "driver.refused", "TST-A1", "revoked"), before + 1);
+    /* a fresh process */
+    tu_kiosk_reopen(ctx);
+    expect_match_refused(ctx, "TST-A2", "revoked");
+    expect_verify_refused(ctx, NULL, "REFUSED  TST-A1", "revoked");
+    struct uv_driver_status ds[4];
+    size_t n = 0;
+    ck_assert_int_eq(typeindex_status(ctx, ds, 4, &n), UVS_OK);
+    ck_assert_uint_eq(n, 2);
+    ck_assert_int_eq(ds[0].ok, 0);
+    assert_has(ds[0].reason, "revoked");
+    expect_sig_refused(ctx, "good_a.so", NULL, "revoked");
+    done(ctx);
+}
+END_TEST
+
+/* An entry registered before drivers were signed (no signature kept) is
+   not loaded until it is registered again with one. */
+START_TEST(test_entry_from_before_signing)
+{
+    struct uv_ctx *ctx = kiosk();
+    struct uv_loaded *drv;
+    struct rec_typeidx e;
+    put(ctx, "good_a.so");
+    register_ok(ctx, "good_a.so", NULL);
+    static const char *const codes[] = {"TST-A1", "TST-A2"};
+    for (int i = 0; i < 2; i++) { /* as an older univend wrote them */
+        ck_assert_int_eq(get_entry(ctx, codes[i], &e), UVS_OK);
+        e.signature[0] = '\0';
+        ck_assert_int_eq(store_put_rec(&ctx->store, NULL, UV_DB_TYPEIDX, codes[i], 6,
+                                       &rec_typeidx_layout, &e, 0, &ctx->err),
+                         UVS_OK);
+    }
+    tu_kiosk_reopen(ctx);
+    struct capture out;
+    ck_assert_int_eq(typeindex_list(ctx, cap_open(&out)), UVS_OK);
+    assert_has(cap_text(&out), "by tester  UNSIGNED: not loaded until registered again, signed\n");
+    cap_free(&out);
+    expect_match_refused(ctx, "TST-A1",
+                         "driver good_a.so for type TST-A1 was registered before drivers were "
+                         "signed: it is not loaded until head office signs it and it is "
+                         "registered again ('univend driver register good_a.so')");
+    expect_verify_refused(ctx, "TST-A2", "REFUSED  TST-A2", "registered before drivers were signed");
+    register_ok(ctx, "good_a.so", NULL);
+    uv_status st = typeindex_match(ctx, "TST-A1", &drv, &e);
+    ck_assert_msg(st == UVS_OK, "after registering again: %s", ctx->err.message);
+    done(ctx);
+}
+END_TEST
+
+/* A type index entry edited to a code the signature does not approve. */
+START_TEST(test_entry_code_not_approved)
+{
+    struct uv_ctx *ctx = kiosk();
+    struct rec_typeidx e;
+    put(ctx, "good_a.so");
+    register_ok(ctx, "good_a.so", "TST-A1");
+    ck_assert_int_eq(get_entry(ctx, "TST-A1", &e), UVS_OK);
+    strcpy(e.code, "TST-A9");
+    ck_assert_int_eq(store_put_rec(&ctx->store, NULL, UV_DB_TYPEIDX, "TST-A9", 6,
+                                   &rec_typeidx_layout, &e, 0, &ctx->err),
+                     UVS_OK);
+    expect_match_refused(ctx, "TST-A9", "its signature does not approve type code TST-A9");
     done(ctx);
 }
 END_TEST
@@ -1213,6 +1511,20 @@ Suite *typeindex_suite(void)
     tcase_add_test(tc, test_match_replaced);
     tcase_add_test(tc, test_match_missing_file);
     tcase_add_test(tc, test_verify_probes);
+    tcase_add_checked_fixture(tc, kiosk_setup, kiosk_teardown);
+    tcase_set_timeout(tc, 120);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("signatures");
+    tcase_add_test(tc, test_register_unsigned);
+    tcase_add_test(tc, test_register_untrusted_key);
+    tcase_add_test(tc, test_register_changed_after_signing);
+    tcase_add_test(tc, test_register_forged_signature);
+    tcase_add_test(tc, test_register_only_approved_codes);
+    tcase_add_test(tc, test_register_signature_given);
+    tcase_add_test(tc, test_revoked_key_stops_loads);
+    tcase_add_test(tc, test_entry_from_before_signing);
+    tcase_add_test(tc, test_entry_code_not_approved);
     tcase_add_checked_fixture(tc, kiosk_setup, kiosk_teardown);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);

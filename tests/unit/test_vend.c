@@ -190,6 +190,7 @@ START_TEST(tampered_driver_is_refused_and_audited)
     snprintf(from, sizeof from, "%s/sts.so", tu_driver_dir());
     snprintf(to, sizeof to, "%s/sts.so", dir);
     tu_copy(from, to);
+    tu_sign_driver(ctx, to);
     snprintf(ctx->cfg.driver_dir, sizeof ctx->cfg.driver_dir, "%s", dir);
     ck_assert(store_del(&ctx->store, NULL, UV_DB_TYPEIDX, "STS-EA07", 8, &ctx->err) == UVS_OK);
     ck_assert(store_del(&ctx->store, NULL, UV_DB_TYPEIDX, "STS-EA09", 8, &ctx->err) == UVS_OK);

@@ -8,10 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "drvsign.h"
+#include "hqkey.h"
 #include "init.h"
 #include "keys.h"
 #include "masterdata.h"
 #include "params.h"
+#include "trust.h"
 #include "typeindex.h"
 
 const char *tu_driver_dir(void)
@@ -79,13 +82,100 @@ struct uv_ctx *tu_kiosk_new(void)
     return ctx;
 }
 
+/* The directory the kiosk's home is in (its temp dir). */
+static void kiosk_parent(const struct uv_ctx *ctx, char *out, size_t cap)
+{
+    ck_assert_int_lt(snprintf(out, cap, "%s", ctx->home), (int)cap);
+    char *slash = strrchr(out, '/');
+    ck_assert_ptr_nonnull(slash);
+    *slash = '\0';
+}
+
+/* Open (creating on first use) the test head office beside ctx, and make
+   ctx trust its key. The caller closes and frees it. */
+static struct uv_ctx *test_hq(struct uv_ctx *ctx)
+{
+    struct uv_ctx *hq = calloc(1, sizeof *hq);
+    char home[4200], conf[4300];
+    uint8_t pub[32];
+    ck_assert_ptr_nonnull(hq);
+    kiosk_parent(ctx, home, sizeof home - 4);
+    strcat(home, "/hq");
+    snprintf(conf, sizeof conf, "%s/univend.conf", home);
+    setenv("UNIVEND_PASSPHRASE", TU_PASSPHRASE, 1);
+    uv_ctx_init(hq, home, "hq-tester");
+    uv_status st;
+    if (access(conf, F_OK) != 0) {
+        struct kiosk_init_opts o = {.kiosk_id = "TEST-HQ", .currency = "ZAR", .decimals = 2,
+                                    .kdf_iterations = 1000};
+        st = kiosk_init(hq, &o);
+        ck_assert_msg(st == UVS_OK, "test head office: %s", hq->err.message);
+        st = hqkey_generate(hq, pub);
+    } else {
+        st = uv_ctx_open(hq);
+        ck_assert_msg(st == UVS_OK, "test head office: %s", hq->err.message);
+        st = hqkey_public(hq, pub);
+    }
+    ck_assert_msg(st == UVS_OK, "test head office key: %s", hq->err.message);
+    struct uv_error saved = ctx->err;
+    if (trust_check(ctx, NULL, pub, NULL) != UVS_OK) {
+        DB_TXN *txn;
+        ck_assert_int_eq(store_begin(&ctx->store, &txn, &ctx->err), UVS_OK);
+        st = trust_add_txn(ctx, txn, "TEST-HQ", pub);
+        ck_assert_msg(st == UVS_OK, "trust the test head office: %s", ctx->err.message);
+        ck_assert_int_eq(store_commit(txn, &ctx->err), UVS_OK);
+    }
+    ctx->err = saved;
+    return hq;
+}
+
+static void sign_with(struct uv_ctx *ctx, const char *path, const struct driver_sign_opts *o)
+{
+    struct uv_ctx *hq = test_hq(ctx);
+    uv_status st = driver_sign(hq, path, o, NULL);
+    ck_assert_msg(st == UVS_OK, "test head office signs %s: %s", path, hq->err.message);
+    uv_ctx_close(hq);
+    free(hq);
+}
+
+void tu_sign_driver(struct uv_ctx *ctx, const char *path)
+{
+    struct driver_sign_opts o = {NULL, NULL, NULL, NULL};
+    sign_with(ctx, path, &o);
+}
+
+void tu_sign_driver_as(struct uv_ctx *ctx, const char *path, const char *name,
+                       const char *version, const char *codes)
+{
+    struct driver_sign_opts o = {name, version, codes, NULL};
+    sign_with(ctx, path, &o);
+}
+
+uv_status tu_register_signed(struct uv_ctx *ctx, const char *file, const char *codes)
+{
+    char path[8300], sig[4300], text[DRVSIG_MAX + 2];
+    size_t len = 0;
+    ck_assert_int_lt(snprintf(path, sizeof path, "%s/%s", ctx->cfg.driver_dir, file),
+                     (int)sizeof path);
+    kiosk_parent(ctx, sig, sizeof sig - 140);
+    strcat(sig, "/");
+    strcat(sig, file);
+    strcat(sig, ".sig");
+    struct driver_sign_opts o = {NULL, NULL, NULL, sig};
+    sign_with(ctx, path, &o);
+    struct uv_error saved = ctx->err;
+    ck_assert_int_eq(driver_signature_read(ctx, sig, text, sizeof text, &len), UVS_OK);
+    ctx->err = saved;
+    return typeindex_register_signed(ctx, file, codes, text, len, NULL);
+}
+
 struct uv_ctx *tu_kiosk_with_sts(void)
 {
     struct uv_ctx *ctx = tu_kiosk_new();
     static const uint8_t vk[8] = {0x01, 0x23, 0x45, 0x67, 0x89, 0xAB, 0xCD, 0xEF};
     uv_status st = keys_add(ctx, TU_VK_REF, vk, sizeof vk);
     ck_assert_msg(st == UVS_OK, "keys_add: %s", ctx->err.message);
-    st = typeindex_register(ctx, "sts.so", NULL, NULL);
+    st = tu_register_signed(ctx, "sts.so", NULL);
     ck_assert_msg(st == UVS_OK, "register: %s", ctx->err.message);
     st = tariff_add(ctx, "RES", "Residential", "1.500", "15");
     ck_assert_msg(st == UVS_OK, "tariff: %s", ctx->err.message);

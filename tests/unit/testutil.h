@@ -15,6 +15,21 @@ struct uv_ctx *tu_kiosk_new(void);
 /* Same, plus an STS vending key, the sts driver registered, a tariff RES
    (1.500/kWh, 15 % VAT), customer C001 and meter 01234567897 (STS-EA07). */
 struct uv_ctx *tu_kiosk_with_sts(void);
+/* The test head office: a real head office store beside ctx's home
+   (created on first use, with its signing key, removed with the kiosk),
+   whose key ctx trusts as TEST-HQ from the first signature on. */
+/* Head office signs the driver file at path (probed, all its codes):
+   FILE.sig beside it, as `univend driver sign` writes it. */
+void tu_sign_driver(struct uv_ctx *ctx, const char *path);
+/* The same without running the file (for the deliberately broken
+   drivers): head office states name, version and codes. */
+void tu_sign_driver_as(struct uv_ctx *ctx, const char *path, const char *name,
+                       const char *version, const char *codes);
+/* Register `file` of ctx's driver directory (e.g. the build's sts.so) with
+   the test head office's signature, kept beside the kiosk, never written
+   into the driver directory. */
+uv_status tu_register_signed(struct uv_ctx *ctx, const char *file, const char *codes);
+
 /* Close the context and remove its directory. */
 void tu_kiosk_free(struct uv_ctx *ctx);
 /* Reopen a closed kiosk from its home (to test persistence/recovery). */
@@ -50,5 +65,6 @@ Suite *hq_suite(void);
 Suite *trust_suite(void);
 Suite *instruct_suite(void);
 Suite *drvsig_suite(void);
+Suite *drvsign_suite(void);
 
 #endif
