@@ -471,10 +471,15 @@ uv_status typeindex_scan(struct uv_ctx *ctx, FILE *out)
             struct drvsig sig;
             struct uv_error saved = ctx->err;
             pr[i].status = signature_of(ctx, path, file, &text, &len, buf, sizeof buf, sha, &sig);
-            if (pr[i].status != UVS_OK)
+            if (pr[i].status != UVS_OK) {
                 snprintf(pr[i].message, sizeof pr[i].message, "%s", ctx->err.message);
-            else
-                loader_probe(path, file, &ctx->svc, ctx, typeindex_time_limit_ms(), &pr[i]);
+            } else if (loader_probe(path, file, &ctx->svc, ctx, typeindex_time_limit_ms(),
+                                    &pr[i]) == UVS_OK &&
+                       memcmp(pr[i].sha256, sha, 32) != 0) {
+                pr[i].status = UVS_REFUSED;
+                snprintf(pr[i].message, sizeof pr[i].message,
+                         "%s changed while it was being scanned", file);
+            }
             ctx->err = saved;
         }
     }
