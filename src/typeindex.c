@@ -45,10 +45,14 @@ static int info_has_code(const struct uv_driver_info *info, const char *code)
 _Static_assert(sizeof(((struct rec_typeidx *)0)->signature) == DRVSIG_MAX + 1,
                "the type index keeps a whole driver signature");
 
-/* A refusal to register `file`: audited, st returned with its message. */
-static uv_status refuse_register(struct uv_ctx *ctx, const char *file, uv_status st)
+/* A refusal to register `file`: st returned with its message, audited
+   unless the caller's transaction is in use (the caller refuses and audits;
+   a record of our own beside its transaction could wait on its locks). */
+static uv_status refuse_register(struct uv_ctx *ctx, DB_TXN *caller_txn, const char *file,
+                                 uv_status st)
 {
-    audit_append(ctx, NULL, "driver.refused", file, "%s", ctx->err.message);
+    if (caller_txn == NULL)
+        audit_append(ctx, NULL, "driver.refused", file, "%s", ctx->err.message);
     return st;
 }
 
@@ -74,9 +78,9 @@ static uv_status hash_path(struct uv_ctx *ctx, const char *path, const char *fil
    NULL FILE.sig read into buf (cap > DRVSIG_MAX + 1). Hashes the file and
    checks the signature against it (driver_signature_check). UVS_REFUSED
    for an unsigned file and every bad signature. */
-static uv_status signature_of(struct uv_ctx *ctx, const char *path, const char *file,
-                              const char **sig_text, size_t *sig_len, char *buf, size_t cap,
-                              uint8_t sha[32], struct drvsig *d)
+static uv_status signature_of(struct uv_ctx *ctx, DB_TXN *txn, const char *path,
+                              const char *file, const char **sig_text, size_t *sig_len, char *buf,
+                              size_t cap, uint8_t sha[32], struct drvsig *d)
 {
     char sig_path[4200];
     uv_status st = hash_path(ctx, path, file, sha);
@@ -94,14 +98,14 @@ static uv_status signature_of(struct uv_ctx *ctx, const char *path, const char *
             return st == UVS_INPUT ? UVS_REFUSED : st;
         *sig_text = buf;
     }
-    return driver_signature_check(ctx, NULL, sha, *sig_text, *sig_len, file, d);
+    return driver_signature_check(ctx, txn, sha, *sig_text, *sig_len, file, d);
 }
 
 /* The codes to register: `codes` (a subset) or every code the signature
    approves; each must be approved by head office and served by the driver. */
-static uv_status pick_codes(struct uv_ctx *ctx, const char *file, const struct drvsig *d,
-                            const struct uv_driver_info *info, const char *codes,
-                            struct drvsig *pick)
+static uv_status pick_codes(struct uv_ctx *ctx, DB_TXN *caller_txn, const char *file,
+                            const struct drvsig *d, const struct uv_driver_info *info,
+                            const char *codes, struct drvsig *pick)
 {
     memset(pick, 0, sizeof *pick);
     if (codes == NULL) {
@@ -122,7 +126,7 @@ static uv_status pick_codes(struct uv_ctx *ctx, const char *file, const struct d
             char approved[UV_TYPE_CODES_MAX * 16];
             drvsig_codes_text(d, approved, sizeof approved);
             return refuse_register(
-                ctx, file,
+                ctx, caller_txn, file,
                 uv_fail(&ctx->err, UVS_REFUSED,
                         "driver %s: head office did not approve it for type code %s (its "
                         "signature approves %s); refused",
@@ -143,6 +147,13 @@ uv_status typeindex_register_signed(struct uv_ctx *ctx, const char *file_arg, co
 {
     if (clerk_require_supervisor(ctx, "register drivers") != UVS_OK)
         return ctx->err.status;
+    return typeindex_register_txn(ctx, NULL, file_arg, codes, sig_text, sig_len, out);
+}
+
+uv_status typeindex_register_txn(struct uv_ctx *ctx, DB_TXN *caller_txn, const char *file_arg,
+                                 const char *codes, const char *sig_text, size_t sig_len,
+                                 FILE *out)
+{
     char path[4096], file[128], sig_buf[DRVSIG_MAX + 2];
     uint8_t sha[32];
     struct uv_probe pr;
@@ -152,36 +163,37 @@ uv_status typeindex_register_signed(struct uv_ctx *ctx, const char *file_arg, co
     if (st != UVS_OK)
         return st;
     /* the signature first: nothing of a driver runs before it is checked */
-    st = signature_of(ctx, path, file, &sig_text, &sig_len, sig_buf, sizeof sig_buf, sha, &d);
+    st = signature_of(ctx, caller_txn, path, file, &sig_text, &sig_len, sig_buf, sizeof sig_buf,
+                      sha, &d);
     if (st == UVS_REFUSED || st == UVS_DRIVER)
-        return refuse_register(ctx, file, st);
+        return refuse_register(ctx, caller_txn, file, st);
     if (st != UVS_OK)
         return st;
     st = loader_probe(path, file, &ctx->svc, ctx, typeindex_time_limit_ms(), &pr);
     if (st != UVS_OK) {
         uv_fail(&ctx->err, st, "%s", pr.message);
-        return refuse_register(ctx, file, st);
+        return refuse_register(ctx, caller_txn, file, st);
     }
     if (memcmp(pr.sha256, sha, 32) != 0)
-        return refuse_register(ctx, file,
+        return refuse_register(ctx, caller_txn, file,
                                uv_fail(&ctx->err, UVS_REFUSED,
                                        "driver %s changed while it was being registered; "
                                        "refused",
                                        file));
     if (strcmp(pr.info.name, d.driver) != 0 || strcmp(pr.info.version, d.version) != 0)
-        return refuse_register(ctx, file,
+        return refuse_register(ctx, caller_txn, file,
                                uv_fail(&ctx->err, UVS_REFUSED,
                                        "driver %s says it is %s %s but head office signed it "
                                        "as %s %s; refused",
                                        file, pr.info.name, pr.info.version, d.driver,
                                        d.version));
-    if ((st = pick_codes(ctx, file, &d, &pr.info, codes, &pick)) != UVS_OK)
+    if ((st = pick_codes(ctx, caller_txn, file, &d, &pr.info, codes, &pick)) != UVS_OK)
         return st;
     char hex[65], signer[65];
     digest_hex(sha, 32, hex);
     digest_hex(d.signer, 32, signer);
-    DB_TXN *txn;
-    if ((st = store_begin(&ctx->store, &txn, &ctx->err)) != UVS_OK)
+    DB_TXN *txn = caller_txn;
+    if (txn == NULL && (st = store_begin(&ctx->store, &txn, &ctx->err)) != UVS_OK)
         return st;
     for (unsigned i = 0; i < pick.n_codes && st == UVS_OK; i++) {
         const char *code = pick.codes[i];
@@ -216,6 +228,8 @@ uv_status typeindex_register_signed(struct uv_ctx *ctx, const char *file_arg, co
             fprintf(out, "registered %-15s -> %s (%s %s, signed by head office)\n", code, file,
                     pr.info.name, pr.info.version);
     }
+    if (caller_txn)
+        return st; /* the caller commits or aborts */
     if (st != UVS_OK) {
         store_abort(txn);
         if (st == UVS_EXISTS)
@@ -470,7 +484,8 @@ uv_status typeindex_scan(struct uv_ctx *ctx, FILE *out)
             uint8_t sha[32];
             struct drvsig sig;
             struct uv_error saved = ctx->err;
-            pr[i].status = signature_of(ctx, path, file, &text, &len, buf, sizeof buf, sha, &sig);
+            pr[i].status =
+                signature_of(ctx, NULL, path, file, &text, &len, buf, sizeof buf, sha, &sig);
             if (pr[i].status != UVS_OK) {
                 snprintf(pr[i].message, sizeof pr[i].message, "%s", ctx->err.message);
             } else if (loader_probe(path, file, &ctx->svc, ctx, typeindex_time_limit_ms(),
@@ -562,7 +577,7 @@ uv_status typeindex_check_file(struct uv_ctx *ctx, const char *file_arg, FILE *o
     uint8_t sha[32];
     struct drvsig sig;
     struct uv_error saved = ctx->err;
-    if (signature_of(ctx, path, file, &text, &len, buf, sizeof buf, sha, &sig) == UVS_OK) {
+    if (signature_of(ctx, NULL, path, file, &text, &len, buf, sizeof buf, sha, &sig) == UVS_OK) {
         char signer[65], codes[UV_TYPE_CODES_MAX * 16];
         digest_hex(sig.signer, 32, signer);
         drvsig_codes_text(&sig, codes, sizeof codes);

@@ -28,6 +28,14 @@ uv_status typeindex_register(struct uv_ctx *ctx, const char *file_arg, const cha
    from `driver register --signature F` or a driver package. */
 uv_status typeindex_register_signed(struct uv_ctx *ctx, const char *file_arg, const char *codes,
                                     const char *sig_text, size_t sig_len, FILE *out);
+/* The same inside the caller's transaction (an instruction file installing
+   a driver package, whose .so the caller has written into the driver
+   directory): checks no role; the registration's audit records go in txn;
+   a refusal returns its status and message without an audit record of its
+   own (the caller refuses and audits); the caller commits or aborts. */
+uv_status typeindex_register_txn(struct uv_ctx *ctx, DB_TXN *txn, const char *file_arg,
+                                 const char *codes, const char *sig_text, size_t sig_len,
+                                 FILE *out);
 uv_status typeindex_remove(struct uv_ctx *ctx, const char *code, FILE *out);
 uv_status typeindex_list(struct uv_ctx *ctx, FILE *out);
 /* Check each registered file (or only `code`): signed by a key still

@@ -1394,6 +1394,48 @@ START_TEST(test_register_signature_given)
 }
 END_TEST
 
+/* Inside a caller's transaction (an instruction file's driver package):
+   nothing is kept unless the caller commits, and a refusal leaves the audit
+   record to the caller. */
+START_TEST(test_register_in_callers_txn)
+{
+    struct uv_ctx *ctx = kiosk();
+    char p[PATH_MAX], text[DRVSIG_MAX + 2];
+    size_t len;
+    struct uv_loaded *drv;
+    struct rec_typeidx e;
+    DB_TXN *txn;
+    put(ctx, "good_a.so");
+    priv_path(ctx, "good_a.so.sig", p, sizeof p);
+    read_text(p, text, sizeof text, &len);
+    ck_assert_int_eq(unlink(p), 0);
+    unsigned audits = n_audit(ctx, NULL, NULL, NULL);
+    ck_assert_int_eq(store_begin(&ctx->store, &txn, &ctx->err), UVS_OK);
+    ck_assert_int_eq(typeindex_register_txn(ctx, txn, "good_a.so", NULL, text, len, NULL), UVS_OK);
+    store_abort(txn);
+    ck_assert_uint_eq(n_entries(ctx), 0);
+    ck_assert_uint_eq(n_audit(ctx, NULL, NULL, NULL), audits);
+    /* a refusal: no record of its own */
+    text[len - 3] = text[len - 3] == '0' ? '1' : '0'; /* the signature's last digits */
+    ck_assert_int_eq(store_begin(&ctx->store, &txn, &ctx->err), UVS_OK);
+    ck_assert_int_eq(typeindex_register_txn(ctx, txn, "good_a.so", NULL, text, len, NULL),
+                     UVS_REFUSED);
+    assert_has(ctx->err.message, "does not verify");
+    store_abort(txn);
+    ck_assert_uint_eq(n_audit(ctx, NULL, NULL, NULL), audits);
+    text[len - 3] = text[len - 3] == '0' ? '1' : '0';
+    /* committed by the caller: registered, audited, and sold through */
+    ck_assert_int_eq(store_begin(&ctx->store, &txn, &ctx->err), UVS_OK);
+    ck_assert_int_eq(typeindex_register_txn(ctx, txn, "good_a.so", "TST-A2", text, len, NULL),
+                     UVS_OK);
+    ck_assert_int_eq(store_commit(txn, &ctx->err), UVS_OK);
+    ck_assert_uint_eq(n_entries(ctx), 1);
+    ck_assert_uint_eq(n_audit(ctx, "driver.register", "TST-A2", "good_a.so"), 1);
+    ck_assert_int_eq(typeindex_match(ctx, "TST-A2", &drv, &e), UVS_OK);
+    done(ctx);
+}
+END_TEST
+
 /* A key revoked after registration: the driver stops at once, whether this
    process has it loaded or not, and cannot be registered again. */
 START_TEST(test_revoked_key_stops_loads)
@@ -1522,6 +1564,7 @@ Suite *typeindex_suite(void)
     tcase_add_test(tc, test_register_forged_signature);
     tcase_add_test(tc, test_register_only_approved_codes);
     tcase_add_test(tc, test_register_signature_given);
+    tcase_add_test(tc, test_register_in_callers_txn);
     tcase_add_test(tc, test_revoked_key_stops_loads);
     tcase_add_test(tc, test_entry_from_before_signing);
     tcase_add_test(tc, test_entry_code_not_approved);
