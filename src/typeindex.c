@@ -343,8 +343,8 @@ static uv_status check_hash(struct uv_ctx *ctx, const struct rec_typeidx *e, cha
 /* Everything a registered entry must still be before its driver runs:
    signed, by a head office key still trusted, for this type code, and the
    file the very one registered. A refusal names the file and the reason. */
-static uv_status check_entry(struct uv_ctx *ctx, const struct rec_typeidx *e, char *path,
-                             size_t cap)
+static uv_status check_entry(struct uv_ctx *ctx, DB_TXN *txn, const struct rec_typeidx *e,
+                             char *path, size_t cap)
 {
     struct drvsig d;
     if (e->signature[0] == '\0')
@@ -353,7 +353,7 @@ static uv_status check_entry(struct uv_ctx *ctx, const struct rec_typeidx *e, ch
                        "not loaded until head office signs it and it is registered again "
                        "('univend driver register %s')",
                        e->file, e->code, e->file);
-    uv_status st = driver_signature_check(ctx, NULL, e->sha256, e->signature,
+    uv_status st = driver_signature_check(ctx, txn, e->sha256, e->signature,
                                           strlen(e->signature), e->file, &d);
     if (st != UVS_OK)
         return st;
@@ -366,14 +366,14 @@ static uv_status check_entry(struct uv_ctx *ctx, const struct rec_typeidx *e, ch
 
 /* For a driver this process loaded already (its signature verified then):
    is its signer still trusted? A key revoked since stops it at once. */
-static uv_status check_signer(struct uv_ctx *ctx, const struct rec_typeidx *e)
+static uv_status check_signer(struct uv_ctx *ctx, DB_TXN *txn, const struct rec_typeidx *e)
 {
     struct drvsig d;
     char why[sizeof ctx->err.message];
     if (drvsig_parse(e->signature, strlen(e->signature), &d, &ctx->err) != UVS_OK)
         return uv_fail(&ctx->err, UVS_REFUSED, "driver %s: its signature is damaged; refused",
                        e->file);
-    uv_status st = trust_check(ctx, NULL, d.signer, NULL);
+    uv_status st = trust_check(ctx, txn, d.signer, NULL);
     if (st == UVS_REFUSED) {
         snprintf(why, sizeof why, "%s", ctx->err.message);
         return uv_fail(&ctx->err, UVS_REFUSED, "driver %s refused: %s", e->file, why);
@@ -404,7 +404,7 @@ static int verify_one(const void *k, size_t kl, const void *v, size_t vl, void *
     if (va->only && strcmp(va->only, e.code) != 0)
         return 0;
     va->n++;
-    uv_status st = check_entry(ctx, &e, path, sizeof path);
+    uv_status st = check_entry(ctx, NULL, &e, path, sizeof path);
     const char *why = ctx->err.message;
     struct uv_probe pr;
     if (st == UVS_OK) {
@@ -636,7 +636,7 @@ uv_status typeindex_match_txn(struct uv_ctx *ctx, DB_TXN *txn, const char *code,
         struct uv_loaded *l = &ctx->loaded[i];
         if (strcmp(l->file, entry->file) == 0 && memcmp(l->sha256, entry->sha256, 32) == 0 &&
             info_has_code(&l->info, code)) {
-            if ((st = check_signer(ctx, entry)) != UVS_OK) {
+            if ((st = check_signer(ctx, NULL, entry)) != UVS_OK) {
                 audit_append(ctx, NULL, "driver.refused", code, "%s", ctx->err.message);
                 return st;
             }
@@ -646,7 +646,7 @@ uv_status typeindex_match_txn(struct uv_ctx *ctx, DB_TXN *txn, const char *code,
     }
     if (ctx->n_loaded >= UV_MAX_LOADED)
         return uv_fail(&ctx->err, UVS_DRIVER, "too many drivers loaded");
-    st = check_entry(ctx, entry, path, sizeof path);
+    st = check_entry(ctx, NULL, entry, path, sizeof path);
     struct uv_loaded *l = &ctx->loaded[ctx->n_loaded];
     if (st == UVS_OK)
         st = loader_load(path, entry->file, l, &ctx->err);
@@ -701,7 +701,7 @@ static int status_one(const void *k, size_t kl, const void *v, size_t vl, void *
     snprintf(ds->driver, sizeof ds->driver, "%s", e.driver);
     snprintf(ds->version, sizeof ds->version, "%s", e.version);
     struct uv_error saved = sa->ctx->err;
-    if (check_entry(sa->ctx, &e, path, sizeof path) != UVS_OK) {
+    if (check_entry(sa->ctx, NULL, &e, path, sizeof path) != UVS_OK) {
         snprintf(ds->reason, sizeof ds->reason, "%s", sa->ctx->err.message);
         sa->ctx->err = saved;
         return 0;
