@@ -111,7 +111,7 @@ static void die(struct uv_ctx *ctx, const char *what)
     exit(1);
 }
 
-/* A head office in dir/hq signs sts.so (the signature kept in dir/hq), the
+/* A head office in dir/driver-hq signs sts.so (the signature kept there), the
    kiosk trusts its key and registers the driver, as every kiosk must. */
 static void register_signed_sts(struct uv_ctx *ctx, const char *dir)
 {
@@ -119,7 +119,7 @@ static void register_signed_sts(struct uv_ctx *ctx, const char *dir)
     char home[4200], drv[8300], sig[4300], hex[65], text[DRVSIG_MAX + 2];
     uint8_t pub[32];
     size_t len = 0;
-    snprintf(home, sizeof home, "%s/hq", dir);
+    snprintf(home, sizeof home, "%s/driver-hq", dir);
     snprintf(drv, sizeof drv, "%s/sts.so", ctx->cfg.driver_dir);
     snprintf(sig, sizeof sig, "%s/sts.so.sig", home);
     uv_ctx_init(&hq, home, "bench");
