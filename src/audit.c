@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "digest.h"
 
 #define AUDIT_COUNTER "audit.seq"
@@ -40,7 +41,7 @@ uv_status audit_append(struct uv_ctx *ctx, DB_TXN *txn, const char *action, cons
     snprintf(a.action, sizeof a.action, "%s", action);
     snprintf(a.subject, sizeof a.subject, "%s", subject ? subject : "");
     snprintf(a.actor, sizeof a.actor, "%s", ctx->actor);
-    a.time = (int64_t)time(NULL);
+    a.time = clock_now(ctx);
     size_t hl = 0;
     st = store_counter_next(&ctx->store, txn, AUDIT_COUNTER, &a.seq, err);
     if (st == UVS_OK) {

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "masterdata.h"
 #include "services.h"
 
@@ -146,7 +147,7 @@ uv_status clerk_add(struct uv_ctx *ctx, const char *id, const char *name, uint32
     strcpy(c.name, name);
     c.role = role;
     c.kdf_iterations = ctx->cfg.pin_kdf_iterations;
-    c.created_at = (int64_t)time(NULL);
+    c.created_at = clock_now(ctx);
     gcry_randomize(c.salt, sizeof c.salt, GCRY_STRONG_RANDOM);
     uv_status st = pin_hash(ctx, pin, c.salt, c.kdf_iterations, c.pin_hash);
     if (st != UVS_OK)
@@ -218,7 +219,7 @@ uv_status clerk_list(struct uv_ctx *ctx, FILE *out)
     uv_status st = clerk_all(ctx, cs, 256, &n);
     if (st != UVS_OK)
         return st;
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = clock_now(ctx);
     fprintf(out, "%-16s %-24s %-10s %s\n", "CLERK", "NAME", "ROLE", "STATE");
     for (size_t i = 0; i < n && i < 256; i++)
         fprintf(out, "%-16s %-24s %-10s %s\n", cs[i].id, cs[i].name, clerk_role_name(cs[i].role),
@@ -239,7 +240,7 @@ uv_status clerk_login(struct uv_ctx *ctx, const char *id, const char *pin, struc
     }
     if (st != UVS_OK)
         return st;
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = clock_now(ctx);
     if (c.disabled) {
         audit_append(ctx, NULL, "login.failed", c.id, "clerk disabled");
         return uv_fail(&ctx->err, UVS_REFUSED, "clerk %s is disabled; ask a supervisor", c.id);

@@ -15,6 +15,7 @@
 #include "export.h"
 #include "hq.h"
 #include "money.h"
+#include "cli_float.h"
 #include "cli_mgmt.h"
 #include "cli_trust.h"
 #include "cli_instruct.h"
@@ -69,6 +70,7 @@ static const char usage_text[] =
     "  driver verify [CODE] | scan | check FILE\n"
     "  driver sign FILE [--codes A,B] [--name N --version V] [--out SIG]   (head office)\n"
     "  audit list [--limit K] | verify\n"
+    "  clock show | set \"YYYY-MM-DD HH:MM[:SS]\" | confirm   the kiosk's guarded clock\n"
     "  store verify                          check receipts, counters, chains\n"
     "  store backup DIR                      hot backup (Berkeley DB's own)\n"
     "  engineering power-limit|clear-credit|clear-tamper|tariff-rate|key-change|rollover\n"
@@ -767,6 +769,8 @@ int cli_main(int argc, char **argv)
             rc = cmd_receipt(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "token") == 0) {
             rc = cmd_token(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "clock") == 0) {
+            rc = cli_clock(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "engineering") == 0) {
             rc = cli_engineering(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "export") == 0) {

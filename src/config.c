@@ -31,6 +31,8 @@ void config_defaults(struct uv_config *c, const char *default_driver_dir)
     c->pin_kdf_iterations = 150000;
     c->export_daily_minute = -1;
     c->db_cache_mb = 8;
+    c->clock_tolerance_minutes = 5;
+    c->clock_jump_days = 7;
 }
 
 /* A whole number in [lo, hi]. */
@@ -163,6 +165,8 @@ static uv_status apply(struct uv_config *c, const char *name, const char *v, uns
         {"pin_kdf_iterations", 1000, 10000000, offsetof(struct uv_config, pin_kdf_iterations), 1},
         {"export_every_sales", 0, 1000000, offsetof(struct uv_config, export_every_sales), 0},
         {"db_cache_mb", 1, 65536, offsetof(struct uv_config, db_cache_mb), 0},
+        {"clock_tolerance_minutes", 0, 1440, offsetof(struct uv_config, clock_tolerance_minutes), 0},
+        {"clock_jump_days", 0, 3650, offsetof(struct uv_config, clock_jump_days), 0},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (strcmp(name, nums[i].name) != 0)

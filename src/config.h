@@ -36,6 +36,9 @@ struct uv_config {
     int export_daily_minute;   /* minute of the day (UTC) to export; -1 off */
     unsigned db_cache_mb;      /* Berkeley DB cache                    */
     unsigned rounding;         /* enum rounding (tariff.h): VAT, levies */
+    unsigned clock_tolerance_minutes; /* a clock this far behind the floor still sells */
+    unsigned clock_jump_days;  /* past the last activity by more: a supervisor
+                                  confirms the time; 0 off              */
     /* driver.<name>.<key> = value lines, passed to that driver's open() */
     struct { char driver[32]; char name[32]; char value[128]; } driver_opts[UV_DRIVER_CONFIG_MAX];
     size_t n_driver_opts;

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "clock.h"
 #include "services.h"
 
 #ifndef UV_DRIVER_DIR
@@ -37,7 +38,7 @@ uv_status uv_ctx_open(struct uv_ctx *ctx)
     if (st != UVS_OK)
         return st;
     ctx->store_open = 1;
-    return UVS_OK;
+    return clock_load(ctx);
 }
 
 void uv_ctx_close(struct uv_ctx *ctx)

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "clerks.h"
 #include "digest.h"
 #include "ed25519.h"
@@ -319,7 +320,7 @@ static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct re
         goto fail;
     if ((st = store_counter_next(&ctx->store, txn, EXPORT_COUNTER, &e.sequence, &ctx->err)) != UVS_OK)
         goto fail;
-    e.created = (int64_t)time(NULL);
+    e.created = clock_now(ctx);
     if (c_r > w_r) {
         e.receipt_first = w_r + 1;
         e.receipt_last = c_r;
@@ -348,7 +349,7 @@ static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct re
        recorded and the next one (same sequence) replaces it */
     if ((st = write_atomic(ctx, dir, e.name, buf, len)) != UVS_OK)
         goto fail;
-    e.written_at = (int64_t)time(NULL);
+    e.written_at = clock_now(ctx);
     uint8_t key[8];
     rec_u64_key(e.sequence, key);
     if ((st = store_put_rec(&ctx->store, txn, UV_DB_EXPORTS, key, 8, &rec_export_layout, &e, 1,
@@ -425,7 +426,7 @@ uv_status export_rewrite(struct uv_ctx *ctx, uint64_t first, uint64_t last, cons
         if ((st = store_begin(&ctx->store, &txn, &ctx->err)) != UVS_OK)
             return st;
         e.rewrites++;
-        e.written_at = (int64_t)time(NULL);
+        e.written_at = clock_now(ctx);
         st = store_put_rec(&ctx->store, txn, UV_DB_EXPORTS, key, 8, &rec_export_layout, &e, 0,
                            &ctx->err);
         if (st == UVS_OK)
@@ -486,7 +487,7 @@ int export_due(struct uv_ctx *ctx)
             have_last = store_get_rec(&ctx->store, NULL, UV_DB_EXPORTS, key, 8, &rec_export_layout,
                                       &last, 0, &ctx->err) == UVS_OK;
         }
-        time_t now = time(NULL);
+        time_t now = (time_t)clock_now(ctx);
         int64_t today_at = (int64_t)(now - now % 86400) + ctx->cfg.export_daily_minute * 60;
         if (now >= today_at && (!have_last || last.created < today_at))
             return 1;

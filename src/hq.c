@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "digest.h"
 #include "ed25519.h"
 #include "exportfile.h"
@@ -43,7 +44,7 @@ uv_status hq_kiosk_add(struct uv_ctx *ctx, const char *id, const char *hex)
                                              "copy the key from 'univend export pubkey' again");
     snprintf(k.id, sizeof k.id, "%s", id);
     snprintf(k.registered_by, sizeof k.registered_by, "%s", ctx->actor);
-    k.registered_at = (int64_t)time(NULL);
+    k.registered_at = clock_now(ctx);
     DB_TXN *txn;
     uv_status st = store_begin(&ctx->store, &txn, &ctx->err);
     if (st != UVS_OK)
@@ -269,7 +270,7 @@ static enum outcome import_one(struct uv_ctx *ctx, const char *path, char *buf, 
     const char *base = strrchr(path, '/');
     snprintf(f.name, sizeof f.name, "%.95s", base ? base + 1 : path);
     f.created = h->created;
-    f.imported_at = (int64_t)time(NULL);
+    f.imported_at = clock_now(ctx);
     f.receipt_first = h->receipt_first;
     f.receipt_last = h->receipt_last;
     f.receipts = h->receipts;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "clerks.h"
 #include "money.h"
 #include "services.h"
@@ -68,7 +69,7 @@ uv_status customer_add(struct uv_ctx *ctx, const struct rec_customer *c0)
         return uv_fail(&ctx->err, UVS_INPUT, "customer id '%s' is invalid (1-31 of A-Z a-z 0-9 . _ -)", c.id);
     if (!text_ok(c.name) || !text_ok(c.address) || !text_ok(c.phone) || c.name[0] == '\0')
         return uv_fail(&ctx->err, UVS_INPUT, "customer needs a printable name");
-    c.created_at = (int64_t)time(NULL);
+    c.created_at = clock_now(ctx);
     return insert(ctx, UV_DB_CUSTOMERS, c.id, &rec_customer_layout, &c, "customer", c.name);
 }
 
@@ -118,7 +119,7 @@ uv_status tariff_add(struct uv_ctx *ctx, const char *id, const char *name, const
         return st;
     snprintf(t.id, sizeof t.id, "%s", id);
     snprintf(t.name, sizeof t.name, "%s", name ? name : id);
-    t.created_at = (int64_t)time(NULL);
+    t.created_at = clock_now(ctx);
     char detail[96];
     snprintf(detail, sizeof detail, "flat %s/kWh VAT %s%%", price, vat ? vat : "0");
     return insert(ctx, UV_DB_TARIFFS, t.id, &rec_tariff_layout, &t, "tariff", detail);
@@ -149,7 +150,7 @@ uv_status tariff_add_full(struct uv_ctx *ctx, const struct rec_tariff *t0)
         return st;
     if (t.name[0] == '\0')
         snprintf(t.name, sizeof t.name, "%s", t.id);
-    t.created_at = (int64_t)time(NULL);
+    t.created_at = clock_now(ctx);
     char detail[160];
     snprintf(detail, sizeof detail, "%u block(s), VAT %u bp, %u levies, fixed %lld, lifeline %llu Wh",
              d.n_blocks, t.vat_bp, t.n_levies, (long long)t.fixed_monthly,
@@ -275,7 +276,7 @@ uv_status meter_add(struct uv_ctx *ctx, struct rec_meter *m, FILE *out)
     int rc = d->desc->verify(d->dctx, &view, &info);
     if (rc != UV_OK)
         return driver_fail(ctx, d, rc, UVS_REFUSED, "meter refused");
-    m->created_at = (int64_t)time(NULL);
+    m->created_at = clock_now(ctx);
     m->state_len = 0;
     char detail[128];
     snprintf(detail, sizeof detail, "type %s customer %s tariff %s", m->type_code, m->customer,

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "clerks.h"
 #include "masterdata.h"
 #include "params.h"
@@ -131,8 +132,12 @@ static uv_status mgmt_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
     uv_status st = store_begin(&ctx->store, &txn, &ctx->err);
     if (st != UVS_OK)
         return st;
-    /* the meter, locked for update: its state must not move under us */
-    st = meter_get(ctx, txn, meter_number, &m, 1);
+    /* the clock against the floor (a token id is made from it), then the
+       meter, locked for update: its state must not move under us */
+    int64_t now = clock_now(ctx);
+    st = clock_guard(ctx, txn, now);
+    if (st == UVS_OK)
+        st = meter_get(ctx, txn, meter_number, &m, 1);
     if (st == UVS_OK)
         st = meter_view(ctx, &m, &ps, &view);
     if (st == UVS_OK)
@@ -165,7 +170,7 @@ static uv_status mgmt_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
             UVS_OK)
         goto out;
 
-    r->time = (int64_t)time(NULL);
+    r->time = now;
     snprintf(r->kiosk, sizeof r->kiosk, "%s", ctx->cfg.kiosk_id);
     snprintf(r->clerk, sizeof r->clerk, "%s", ctx->actor);
     snprintf(r->meter, sizeof r->meter, "%s", m.number);
@@ -183,6 +188,8 @@ static uv_status mgmt_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
     uint8_t key[8];
     rec_u64_key(r->number, key);
     st = store_put_rec(&ctx->store, txn, UV_DB_MGMT, key, 8, &rec_mgmt_layout, r, 1, &ctx->err);
+    if (st == UVS_OK)
+        st = clock_raise_floor(ctx, txn, now);
     if (st == UVS_OK) {
         memcpy(m.state, res.state, res.state_len);
         m.state_len = (uint32_t)res.state_len;

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "clerks.h"
 #include "money.h"
 
@@ -144,7 +145,7 @@ uv_status report_close(struct uv_ctx *ctx, const struct uv_report *r, uint64_t *
     if (st == UVS_OK) {
         c.kind = r->kind;
         snprintf(c.clerk, sizeof c.clerk, "%s", r->kind == CLOSING_SHIFT ? r->clerk : ctx->actor);
-        c.time = (int64_t)time(NULL);
+        c.time = clock_now(ctx);
         c.first_receipt = r->first_receipt;
         c.last_receipt = r->last_receipt;
         c.count = r->total.count;
@@ -197,7 +198,7 @@ void report_print(struct uv_ctx *ctx, const struct uv_report *r, FILE *out)
 {
     unsigned d = ctx->cfg.currency_decimals;
     char gross[32], vat[32], net[32], kwh[32], when[32];
-    time_t t = time(NULL);
+    time_t t = (time_t)clock_now(ctx);
     struct tm tm;
     strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime_r(&t, &tm));
     money_format(r->total.gross, d, gross, sizeof gross);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "clerks.h"
 #include "digest.h"
 #include "drvsign.h"
@@ -214,7 +215,7 @@ uv_status typeindex_register_txn(struct uv_ctx *ctx, DB_TXN *caller_txn, const c
         snprintf(e.version, sizeof e.version, "%s", pr.info.version);
         snprintf(e.vendor, sizeof e.vendor, "%s", pr.info.vendor);
         memcpy(e.sha256, sha, 32);
-        e.registered_at = (int64_t)time(NULL);
+        e.registered_at = clock_now(ctx);
         snprintf(e.registered_by, sizeof e.registered_by, "%s", ctx->actor);
         memcpy(e.signature, sig_text, sig_len);
         e.signature[sig_len] = '\0';

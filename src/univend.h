@@ -35,6 +35,8 @@ struct uv_ctx {
     struct uv_host_services svc; /* handed to drivers                      */
     struct uv_loaded loaded[UV_MAX_LOADED];
     size_t n_loaded;
+    int64_t clock_offset;        /* supervisor's correction of the host's
+                                    clock (clock.h), read from the store   */
 };
 
 /* Initialise a context for home (nothing opened yet). */

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "digest.h"
 #include "masterdata.h"
 #include "money.h"
@@ -160,10 +161,14 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
     struct tariff_month month;
     struct tariff_debt debt;
     struct tariff_sale sale;
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = clock_now(ctx);
+    /* the clock against the floor, in this transaction: the floor it reads
+       is the one this sale raises */
+    st = clock_guard(ctx, txn, now);
     /* the meter and its customer, locked for update: the month's purchases
        and the debt must not move under us */
-    st = meter_get(ctx, txn, meter_number, &m, 1);
+    if (st == UVS_OK)
+        st = meter_get(ctx, txn, meter_number, &m, 1);
     if (st == UVS_OK)
         st = store_get_rec(&ctx->store, txn, UV_DB_CUSTOMERS, m.customer, strlen(m.customer),
                            &rec_customer_layout, &cust, 1, &ctx->err);
@@ -276,6 +281,8 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
         st = store_put_rec(&ctx->store, txn, UV_DB_METERS, m.number, strlen(m.number),
                            &rec_meter_layout, &m, 0, &ctx->err);
     }
+    if (st == UVS_OK)
+        st = clock_raise_floor(ctx, txn, now);
     if (st == UVS_OK && sale.debt_recovered) {
         cust.debt -= sale.debt_recovered;
         st = store_put_rec(&ctx->store, txn, UV_DB_CUSTOMERS, cust.id, strlen(cust.id),
@@ -307,6 +314,9 @@ uv_status vend_lookup(struct uv_ctx *ctx, const char *meter_number, struct uv_qu
     uv_status st;
     memset(q, 0, sizeof *q);
     if ((st = meter_get(ctx, NULL, meter_number, &q->meter, 0)) != UVS_OK)
+        return st;
+    /* no sale or token on a clock behind the floor or jumped far ahead */
+    if ((st = clock_guard_audited(ctx)) != UVS_OK)
         return st;
     /* keys first: a locked key store is a kiosk problem, not a meter's */
     if ((st = services_unlock_keys(ctx)) != UVS_OK)
@@ -355,7 +365,7 @@ uv_status vend_quote(struct uv_ctx *ctx, const char *meter_number, const char *a
     struct tariff_month month;
     struct tariff_debt debt;
     tariff_from_record(&q->tariff, &td);
-    meter_month(&q->meter, (int64_t)time(NULL), &month);
+    meter_month(&q->meter, clock_now(ctx), &month);
     debt_of(&q->customer, &debt);
     q->tendered = gross;
     return tariff_apply(&td, &month, &debt, gross, cfg_rounding(ctx), &q->sale, &ctx->err);

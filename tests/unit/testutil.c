@@ -219,3 +219,34 @@ void tu_kiosk_free(struct uv_ctx *ctx)
     tu_rmrf(parent);
     free(ctx);
 }
+
+struct audit_find {
+    const char *action;
+    unsigned n;
+    char *detail;
+    size_t cap;
+};
+
+static int audit_find_one(const void *k, size_t kl, const void *v, size_t vl, void *p)
+{
+    struct audit_find *f = p;
+    struct rec_audit a;
+    (void)k;
+    (void)kl;
+    if (rec_decode(&rec_audit_layout, v, vl, &a) == 0 && strcmp(a.action, f->action) == 0) {
+        f->n++;
+        if (f->detail)
+            snprintf(f->detail, f->cap, "%s", a.detail);
+    }
+    return 0;
+}
+
+unsigned tu_audit_count(struct uv_ctx *ctx, const char *action, char *detail, size_t cap)
+{
+    struct audit_find f = {action, 0, detail, cap};
+    if (detail && cap)
+        detail[0] = '\0';
+    ck_assert(store_iterate(&ctx->store, NULL, UV_DB_AUDIT, NULL, 0, 0, audit_find_one, &f,
+                            &ctx->err) == UVS_OK);
+    return f.n;
+}

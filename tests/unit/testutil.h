@@ -45,6 +45,10 @@ void tu_rmrf(const char *path);
 /* Copy a file (e.g. a driver into a private driver dir). */
 void tu_copy(const char *from, const char *to);
 
+/* Audit records with this action: how many, and the last one's detail
+   (into detail, cap bytes; may be NULL). */
+unsigned tu_audit_count(struct uv_ctx *ctx, const char *action, char *detail, size_t cap);
+
 /* The suites. */
 Suite *sts_suite(void);
 Suite *record_suite(void);
@@ -66,5 +70,6 @@ Suite *trust_suite(void);
 Suite *instruct_suite(void);
 Suite *drvsig_suite(void);
 Suite *drvsign_suite(void);
+Suite *clock_suite(void);
 
 #endif
