@@ -235,6 +235,32 @@ static const struct rec_field hq_file_fields[] = {
 };
 LAYOUT(rec_hq_file_layout, struct rec_hq_file, hq_file_fields);
 
+static const struct rec_field credit_fields[] = {
+    F(1, RF_U64, struct rec_credit, grants),
+    F(2, RF_U64, struct rec_credit, from_receipt),
+    F(3, RF_I64, struct rec_credit, money_granted),
+    F(4, RF_I64, struct rec_credit, money_used),
+    F(5, RF_U64, struct rec_credit, energy_granted_wh),
+    F(6, RF_U64, struct rec_credit, energy_used_wh),
+    F(7, RF_I64, struct rec_credit, expires),
+    F(8, RF_I64, struct rec_credit, warn_money),
+    F(9, RF_U64, struct rec_credit, warn_wh),
+    F(10, RF_STR, struct rec_credit, last_grant),
+    F(11, RF_I64, struct rec_credit, last_grant_at),
+};
+LAYOUT(rec_credit_layout, struct rec_credit, credit_fields);
+
+static const struct rec_field credit_grant_fields[] = {
+    F(1, RF_STR, struct rec_credit_grant, id),
+    F(2, RF_I64, struct rec_credit_grant, money),
+    F(3, RF_U64, struct rec_credit_grant, energy_wh),
+    F(4, RF_I64, struct rec_credit_grant, expires),
+    F(5, RF_I64, struct rec_credit_grant, warn_money),
+    F(6, RF_U64, struct rec_credit_grant, warn_wh),
+    F(7, RF_I64, struct rec_credit_grant, applied_at),
+};
+LAYOUT(rec_credit_grant_layout, struct rec_credit_grant, credit_grant_fields);
+
 static const struct rec_field mgmt_fields[] = {
     F(1, RF_U64, struct rec_mgmt, number),
     F(2, RF_I64, struct rec_mgmt, time),

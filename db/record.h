@@ -268,6 +268,33 @@ struct rec_trust {
     char revoked_why[96];   /* e.g. "instruction 7"              */
 };
 
+/* The kiosk's vending credit (the float head office grants): one record,
+   META "credit". Money in minor units, energy in Wh; a kind head office has
+   never granted (granted 0) is not limited. */
+struct rec_credit {
+    uint64_t grants;             /* grants applied; 0: no credit yet       */
+    uint64_t from_receipt;       /* the first receipt counted against it   */
+    int64_t money_granted, money_used;
+    uint64_t energy_granted_wh, energy_used_wh;
+    int64_t expires;             /* Unix seconds: the last grant's expiry  */
+    int64_t warn_money;          /* the kiosk warns at or below these      */
+    uint64_t warn_wh;
+    char last_grant[REC_ID_MAX];
+    int64_t last_grant_at;
+};
+
+/* One credit grant from head office (META "credit.grant:<id>" once applied,
+   so a grant applies once). */
+struct rec_credit_grant {
+    char id[REC_ID_MAX];
+    int64_t money;               /* minor units, >= 0                      */
+    uint64_t energy_wh;
+    int64_t expires;             /* Unix seconds (UTC)                     */
+    int64_t warn_money;
+    uint64_t warn_wh;
+    int64_t applied_at;
+};
+
 /* A wrapped (encrypted) key. */
 struct rec_key {
     char ref[64];
@@ -300,7 +327,7 @@ extern const struct rec_layout rec_meter_layout, rec_customer_layout, rec_tariff
     rec_typeidx_layout, rec_receipt_layout, rec_audit_layout, rec_key_layout, rec_clerk_layout,
     rec_closing_layout, rec_export_layout, rec_hq_kiosk_layout, rec_hq_file_layout,
     rec_mgmt_layout, rec_trust_layout, rec_instruction_layout, rec_blacklist_layout,
-    rec_hq_instr_layout;
+    rec_hq_instr_layout, rec_credit_layout, rec_credit_grant_layout;
 
 /* Encode rec into buf (capacity cap); returns the length, or 0 if it does not fit. */
 size_t rec_encode(const struct rec_layout *l, const void *rec, uint8_t *buf, size_t cap);

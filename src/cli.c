@@ -51,7 +51,8 @@ static const char usage_text[] =
     "usage: univend [--home DIR] [--clerk ID] [-v] COMMAND ...\n"
     "\n"
     "  init [--kiosk-id ID] [--currency XXX] [--decimals N] [--passphrase-file F]\n"
-    "       [--kdf-iterations N] [--pin-kdf-iterations N]   create a kiosk in --home\n"
+    "       [--kdf-iterations N] [--pin-kdf-iterations N] [--credit-required yes|no]\n"
+    "                                        create a kiosk in --home\n"
     "  demo                                  create a demo kiosk (first run) and show it\n"
     "  sell --meter N --amount A             sell electricity; prints token and receipt\n"
     "  receipt show N | reprint N | list [--meter N] [--clerk ID] [--limit K]\n"
@@ -70,6 +71,7 @@ static const char usage_text[] =
     "  driver verify [CODE] | scan | check FILE\n"
     "  driver sign FILE [--codes A,B] [--name N --version V] [--out SIG]   (head office)\n"
     "  audit list [--limit K] | verify\n"
+    "  credit                                the vending credit head office granted\n"
     "  clock show | set \"YYYY-MM-DD HH:MM[:SS]\" | confirm   the kiosk's guarded clock\n"
     "  store verify                          check receipts, counters, chains\n"
     "  store backup DIR                      hot backup (Berkeley DB's own)\n"
@@ -186,7 +188,8 @@ static int cmd_init(struct uv_ctx *ctx, int argc, char **argv)
 {
     struct args a;
     if (parse_args(argc, argv,
-                   " kiosk-id currency decimals passphrase-file kdf-iterations pin-kdf-iterations ",
+                   " kiosk-id currency decimals passphrase-file kdf-iterations pin-kdf-iterations "
+                   "credit-required ",
                    &a) ||
         a.npos)
         return usage("init takes only options");
@@ -205,6 +208,7 @@ static int cmd_init(struct uv_ctx *ctx, int argc, char **argv)
         .passphrase_file = opt(&a, "passphrase-file"),
         .kdf_iterations = iter,
         .pin_kdf_iterations = pin_iter,
+        .credit_required = opt(&a, "credit-required"),
     };
     uv_status st = kiosk_init(ctx, &di);
     if (st == UVS_OK)
@@ -453,6 +457,7 @@ static int cmd_sell(struct uv_ctx *ctx, int argc, char **argv)
     receipt_print(ctx, &r, stdout);
     if (print_receipt(ctx, &r) != UVS_OK) /* the sale stands; say why it did not print */
         fprintf(stderr, "univend: %s\n", ctx->err.message);
+    cli_credit_warning(ctx);
     struct rec_export e;
     int written = 0;
     if (export_if_due(ctx, &e, &written) != UVS_OK)
@@ -769,6 +774,8 @@ int cli_main(int argc, char **argv)
             rc = cmd_receipt(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "token") == 0) {
             rc = cmd_token(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "credit") == 0) {
+            rc = cli_credit(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "clock") == 0) {
             rc = cli_clock(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "engineering") == 0) {

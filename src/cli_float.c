@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "credit.h"
 
 static const char clock_usage[] =
     "usage: univend clock show | set \"YYYY-MM-DD HH:MM[:SS]\" | confirm\n"
@@ -55,4 +56,23 @@ int cli_clock(struct uv_ctx *ctx, int argc, char **argv)
     }
     fputs(clock_usage, stderr);
     return UVS_USAGE;
+}
+
+int cli_credit(struct uv_ctx *ctx, int argc, char **argv)
+{
+    (void)argv;
+    if (argc != 0) {
+        fputs("usage: univend credit      the vending credit head office granted (supervisor)\n",
+              stderr);
+        return UVS_USAGE;
+    }
+    return report(ctx, credit_show(ctx, stdout));
+}
+
+void cli_credit_warning(struct uv_ctx *ctx)
+{
+    struct credit_status s;
+    char line[400];
+    if (credit_status(ctx, &s) == UVS_OK && credit_warning(ctx, &s, line, sizeof line))
+        fprintf(stderr, "univend: warning: %s\n", line);
 }

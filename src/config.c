@@ -148,6 +148,13 @@ static uv_status apply(struct uv_config *c, const char *name, const char *v, uns
                            "univend.conf line %u: rounding is half_up, half_even or down", line);
         return UVS_OK;
     }
+    if (strcmp(name, "credit_required") == 0) {
+        if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+            return uv_fail(err, UVS_INPUT, "univend.conf line %u: credit_required is yes or no",
+                           line);
+        c->credit_required = v[0] == 'y';
+        return UVS_OK;
+    }
     if (strcmp(name, "language") == 0) {
         if (strcmp(v, "en") != 0 && strcmp(v, "zh") != 0)
             return uv_fail(err, UVS_INPUT, "univend.conf line %u: language is en or zh", line);
@@ -331,13 +338,15 @@ uv_status config_write(const struct uv_config *c, const char *path, struct uv_er
             "pin_lockout_minutes = %u\n"
             "pin_kdf_iterations = %u\n"
             "%s%s\n"
-            "printer_format = %s\n",
+            "printer_format = %s\n"
+            "# no vending credit from head office yet: yes refuses to sell\n"
+            "credit_required = %s\n",
             c->kiosk_id, c->currency, c->currency_decimals, min, max,
             c->passphrase_file[0] ? "passphrase_file = " : "# passphrase_file = /etc/univend/passphrase",
             c->passphrase_file, c->language, c->idle_lock_minutes, c->pin_max_tries,
             c->pin_lockout_minutes, (unsigned)c->pin_kdf_iterations,
             c->printer[0] ? "printer = " : "# printer = /dev/usb/lp0", c->printer,
-            c->printer_escpos ? "escpos" : "text");
+            c->printer_escpos ? "escpos" : "text", c->credit_required ? "yes" : "no");
     if (fclose(f) != 0)
         return uv_fail(err, UVS_IO, "cannot write %s: %s", path, strerror(errno));
     return UVS_OK;

@@ -37,6 +37,8 @@ struct uv_config {
     unsigned db_cache_mb;      /* Berkeley DB cache                    */
     unsigned rounding;         /* enum rounding (tariff.h): VAT, levies */
     unsigned clock_tolerance_minutes; /* a clock this far behind the floor still sells */
+    int credit_required;       /* no vending credit granted yet: 1 refuse
+                                  to sell, 0 sell (credit.h)            */
     unsigned clock_jump_days;  /* past the last activity by more: a supervisor
                                   confirms the time; 0 off              */
     /* driver.<name>.<key> = value lines, passed to that driver's open() */

@@ -98,7 +98,9 @@ static uv_status create_demo(struct uv_ctx *ctx, FILE *out)
 {
     struct kiosk_init_opts o = {.kiosk_id = "DEMO-1", .currency = "ZAR", .decimals = 2,
                                 .passphrase_file = "passphrase", .kdf_iterations = 20000,
-                                .pin_kdf_iterations = 20000};
+                                .pin_kdf_iterations = 20000,
+                                /* a demo sells without head office's credit */
+                                .credit_required = "no"};
     uint8_t vk[8];
     uv_status st = write_passphrase(ctx);
     if (st == UVS_OK)

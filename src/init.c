@@ -21,9 +21,11 @@ uv_status kiosk_init(struct uv_ctx *ctx, const struct kiosk_init_opts *o)
         return uv_fail(&ctx->err, UVS_IO, "cannot create %s: %s", ctx->home, strerror(errno));
 
     /* build the configuration text and parse it back: one validation path */
-    int n = snprintf(text, sizeof text, "kiosk_id = %s\ncurrency = %s\ncurrency_decimals = %u\n",
+    int n = snprintf(text, sizeof text,
+                     "kiosk_id = %s\ncurrency = %s\ncurrency_decimals = %u\ncredit_required = %s\n",
                      o->kiosk_id ? o->kiosk_id : c->kiosk_id,
-                     o->currency ? o->currency : c->currency, o->decimals);
+                     o->currency ? o->currency : c->currency, o->decimals,
+                     o->credit_required ? o->credit_required : "yes");
     if (n < 0 || (size_t)n >= sizeof text)
         return uv_fail(&ctx->err, UVS_INPUT, "kiosk id or currency is too long");
     uv_status st = config_parse(c, text, strlen(text), &ctx->err);

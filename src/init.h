@@ -11,6 +11,8 @@ struct kiosk_init_opts {
     const char *passphrase_file; /* NULL: ask / environment  */
     uint32_t kdf_iterations;
     uint32_t pin_kdf_iterations;  /* 0: default */
+    const char *credit_required;  /* "yes" (NULL: yes) or "no": may a kiosk
+                                     head office has granted no credit sell? */
 };
 
 /* Create ctx->home with univend.conf, the database and the key store, and

@@ -6,6 +6,7 @@
 
 #include "audit.h"
 #include "clock.h"
+#include "credit.h"
 #include "digest.h"
 #include "masterdata.h"
 #include "money.h"
@@ -151,6 +152,7 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
     struct uv_meter view;
     struct uv_issue_result res;
     struct uv_credit_request req;
+    struct rec_credit credit;
     size_t hl = 0;
     *retry = 0;
     uv_status st = store_begin(&ctx->store, &txn, &ctx->err);
@@ -190,6 +192,11 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
     req.kind = UV_CREDIT_ELECTRICITY;
     req.amount = sale.energy_wh + sale.lifeline_wh;
     req.sequence = r->number;
+    /* the vending credit, locked for update: refused here, before the
+       driver issues anything, when the sale does not fit */
+    if ((st = credit_get(ctx, txn, &credit, 1)) != UVS_OK ||
+        (st = credit_check(ctx, &credit, now, sale.total, req.amount)) != UVS_OK)
+        goto out;
     memset(&res, 0, sizeof res);
     res.struct_size = sizeof res;
     int rc = d->desc->issue_credit(d->dctx, &view, &req, &res);
@@ -255,6 +262,10 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
     for (unsigned i = 0; i < res.n_tokens; i++)
         snprintf(r->tokens[i], sizeof r->tokens[i], "%s", res.tokens[i]);
 
+    /* what the receipt says is what the credit pays for: a medium may carry
+       a little more than asked (STS rounds up) */
+    if ((st = credit_check(ctx, &credit, now, r->gross, r->energy_wh)) != UVS_OK)
+        goto out;
     st = store_meta_get(&ctx->store, txn, RECEIPT_HEAD, r->prev_hash, sizeof r->prev_hash, &hl, 1,
                         &ctx->err);
     if (st == UVS_NOTFOUND)
@@ -283,6 +294,8 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
     }
     if (st == UVS_OK)
         st = clock_raise_floor(ctx, txn, now);
+    if (st == UVS_OK)
+        st = credit_consume(ctx, txn, &credit, r->gross, r->energy_wh);
     if (st == UVS_OK && sale.debt_recovered) {
         cust.debt -= sale.debt_recovered;
         st = store_put_rec(&ctx->store, txn, UV_DB_CUSTOMERS, cust.id, strlen(cust.id),
@@ -345,8 +358,14 @@ uv_status vend_quote(struct uv_ctx *ctx, const char *meter_number, const char *a
 {
     int64_t gross;
     char lim[32];
+    struct rec_credit credit;
     memset(q, 0, sizeof *q);
-    uv_status st = money_parse(amount_text, ctx->cfg.currency_decimals, &gross, &ctx->err);
+    /* no credit, used up or expired: say so whatever the amount */
+    uv_status st = credit_get(ctx, NULL, &credit, 0);
+    if (st == UVS_OK)
+        st = credit_check(ctx, &credit, clock_now(ctx), 0, 0);
+    if (st == UVS_OK)
+        st = money_parse(amount_text, ctx->cfg.currency_decimals, &gross, &ctx->err);
     if (st != UVS_OK)
         return st;
     if (gross < ctx->cfg.min_sale) {
@@ -368,7 +387,11 @@ uv_status vend_quote(struct uv_ctx *ctx, const char *meter_number, const char *a
     meter_month(&q->meter, clock_now(ctx), &month);
     debt_of(&q->customer, &debt);
     q->tendered = gross;
-    return tariff_apply(&td, &month, &debt, gross, cfg_rounding(ctx), &q->sale, &ctx->err);
+    st = tariff_apply(&td, &month, &debt, gross, cfg_rounding(ctx), &q->sale, &ctx->err);
+    if (st == UVS_OK)
+        st = credit_check(ctx, &credit, clock_now(ctx), q->sale.total,
+                          q->sale.energy_wh + q->sale.lifeline_wh);
+    return st;
 }
 
 uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,

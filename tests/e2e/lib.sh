@@ -59,7 +59,7 @@ bare_kiosk() {
   mkdir -p "$T/drivers"
   local f
   for f in "$@"; do cp "$f" "$T/drivers/"; done
-  uv init --kdf-iterations 1000 >/dev/null
+  uv init --kdf-iterations 1000 --credit-required no >/dev/null
   echo "driver_dir = $T/drivers" >>"$T/kiosk/univend.conf"
   for f in "$@"; do sign_drivers "$T/drivers/$(basename "$f")"; done
 }

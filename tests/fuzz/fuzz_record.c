@@ -10,7 +10,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const struct rec_layout *ls[] = {&rec_meter_layout, &rec_customer_layout, &rec_tariff_layout,
                                      &rec_typeidx_layout, &rec_receipt_layout, &rec_audit_layout,
                                      &rec_key_layout, &rec_clerk_layout, &rec_closing_layout,
-                                     &rec_export_layout, &rec_hq_kiosk_layout, &rec_hq_file_layout};
+                                     &rec_export_layout, &rec_hq_kiosk_layout, &rec_hq_file_layout,
+                                     &rec_credit_layout, &rec_credit_grant_layout};
     static uint8_t rec[8192], rec2[8192], buf[REC_BUF_MAX * 2];
     for (size_t i = 0; i < sizeof ls / sizeof ls[0]; i++) {
         if (rec_decode(ls[i], data, size, rec) != 0)

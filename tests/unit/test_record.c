@@ -137,6 +137,34 @@ static void make_key(struct rec_key *k)
     strcpy(k->created_by, "tester");
 }
 
+static void make_credit(struct rec_credit *c)
+{
+    memset(c, 0, sizeof *c);
+    c->grants = 3;
+    c->from_receipt = 12;
+    c->money_granted = 500000;
+    c->money_used = 123456;
+    c->energy_granted_wh = 900000;
+    c->energy_used_wh = 28900;
+    c->expires = 1790000000;
+    c->warn_money = 50000;
+    c->warn_wh = 100000;
+    strcpy(c->last_grant, "SUB-042-G3");
+    c->last_grant_at = 1780000000;
+}
+
+static void make_credit_grant(struct rec_credit_grant *g)
+{
+    memset(g, 0, sizeof *g);
+    strcpy(g->id, "SUB-042-G3");
+    g->money = 200000;
+    g->energy_wh = 300000;
+    g->expires = 1790000000;
+    g->warn_money = 50000;
+    g->warn_wh = 100000;
+    g->applied_at = 1780000000;
+}
+
 /* Every layout with a fully populated sample record. */
 struct sample {
     const struct rec_layout *l;
@@ -150,6 +178,8 @@ static const struct sample samples[] = {
     {&rec_receipt_layout, (void (*)(void *))make_receipt},
     {&rec_audit_layout, (void (*)(void *))make_audit},
     {&rec_key_layout, (void (*)(void *))make_key},
+    {&rec_credit_layout, (void (*)(void *))make_credit},
+    {&rec_credit_grant_layout, (void (*)(void *))make_credit_grant},
 };
 #define N_SAMPLES (sizeof samples / sizeof samples[0])
 

@@ -75,7 +75,7 @@ struct uv_ctx *tu_kiosk_new(void)
     setenv("UNIVEND_PASSPHRASE", TU_PASSPHRASE, 1);
     uv_ctx_init(ctx, home, "tester");
     struct kiosk_init_opts o = {.kiosk_id = "TEST-1", .currency = "ZAR", .decimals = 2,
-                                .kdf_iterations = 1000};
+                                .kdf_iterations = 1000, .credit_required = "no"};
     uv_status st = kiosk_init(ctx, &o);
     ck_assert_msg(st == UVS_OK, "kiosk_init: %s", ctx->err.message);
     snprintf(ctx->cfg.driver_dir, sizeof ctx->cfg.driver_dir, "%s", tu_driver_dir());

@@ -71,5 +71,6 @@ Suite *instruct_suite(void);
 Suite *drvsig_suite(void);
 Suite *drvsign_suite(void);
 Suite *clock_suite(void);
+Suite *credit_suite(void);
 
 #endif
