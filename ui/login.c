@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "clerks.h"
+#include "clock.h"
+#include "credit.h"
 #include "i18n.h"
 #include "typeindex.h"
 
@@ -51,6 +53,31 @@ int screen_passphrase(struct kiosk *k)
 
 #define MAX_STATUS 64
 
+/* The vending credit line, and the clock's trouble when it has any. */
+static int start_credit_and_clock(struct kiosk *k, int y, int lw)
+{
+    struct credit_status cs;
+    struct clock_state ck;
+    char line[400];
+    attr_t warn = has_colors() ? (COLOR_PAIR(2) | A_BOLD) : (A_BOLD | A_REVERSE);
+    uv_status st = credit_status(k->ctx, &cs);
+    ui_check_fatal(k, st);
+    ui_put(y, 2, lw, A_BOLD, tr(M_CREDIT_LABEL));
+    if (st != UVS_OK) {
+        ui_put(y++, 2 + lw, 60, warn, k->ctx->err.message);
+    } else if (credit_warning(k->ctx, &cs, line, sizeof line)) {
+        y += ui_wrap(y, ui_x0() + 2 + lw, ui_width() - 4 - lw, 2, warn, line);
+    } else {
+        credit_summary(k->ctx, &cs, line, sizeof line);
+        ui_put(y++, 2 + lw, 60, A_NORMAL, line);
+    }
+    st = clock_state(k->ctx, NULL, &ck);
+    ui_check_fatal(k, st);
+    if (st == UVS_OK && ck.verdict != CLOCK_OK)
+        ui_put(y++, 2, 76, warn, tr(M_START_CLOCK_WRONG));
+    return y;
+}
+
 void screen_start(struct kiosk *k)
 {
     static struct uv_driver_status ds[MAX_STATUS]; /* 28 KB: off the stack */
@@ -71,7 +98,7 @@ void screen_start(struct kiosk *k)
         int y = ui_top(), lw = 18;
         ui_put(y, 2, lw, A_BOLD, tr(M_START_KIOSK));
         ui_put(y++, 2 + lw, 60, A_NORMAL, k->ctx->cfg.kiosk_id);
-        ui_time((int64_t)time(NULL), now, sizeof now);
+        ui_time(clock_now(k->ctx), now, sizeof now);
         ui_put(y, 2, lw, A_BOLD, tr(M_START_TIME));
         ui_put(y++, 2 + lw, 60, A_NORMAL, now);
         ui_put(y, 2, lw, A_BOLD, tr(M_START_DB));
@@ -79,7 +106,7 @@ void screen_start(struct kiosk *k)
         ui_put(y, 2, lw, A_BOLD, tr(M_START_KEYS));
         ui_put(y++, 2 + lw, 60, A_NORMAL,
                tr(keystore_unlocked(&k->ctx->keys) ? M_START_KEYS_OK : M_START_KEYS_LOCKED));
-        y++;
+        y = start_credit_and_clock(k, y, lw) + 1;
         char a[24], b[24];
         snprintf(a, sizeof a, "%zu", n - refused);
         snprintf(b, sizeof b, "%zu", refused);

@@ -32,8 +32,8 @@ M(M_HELP_LOGIN_PIN, "Enter: log in  Esc: back to the clerk id", "回车：登录
 M(M_HELP_LOCK, "Enter: unlock  Up: another clerk  Esc: clear", "回车：解锁  上：其他店员  Esc：清除")
 M(M_HELP_MENU, "Number or Up/Down+Enter: choose  0: log out",
   "数字或上/下+回车：选择  0：退出登录")
-M(M_HELP_SUBMENU, "1-8: choose  Up/Down, Enter: choose  Esc: back",
-  "1-8：选择  上/下、回车：选择  Esc：返回")
+M(M_HELP_SUBMENU, "1-9: choose  Up/Down, Enter: choose  Esc: back",
+  "1-9：选择  上/下、回车：选择  Esc：返回")
 M(M_HELP_SALE_METER, "Type the meter number  Enter: next  Esc: back to the menu",
   "输入电表号  回车：下一步  Esc：返回菜单")
 M(M_HELP_SALE_AMOUNT, "Type the amount paid  Enter: quote  Esc: back to the meter",
@@ -298,3 +298,23 @@ M(M_SUP_INSTRUCT_NODIR, "No import directory is set: add import_dir = /media/usb
 M(M_SUP_INSTRUCT_NONE, "No instruction file for this kiosk in {1}.", "{1} 中没有本机的指令文件。")
 M(M_EXPORT_WRITTEN, "Periodic export {1} written.", "已写入定期导出文件 {1}。")
 M(M_EXPORT_FAILED, "Periodic export not written: {1}", "定期导出未写入：{1}")
+
+/* vending credit and the guarded clock */
+M(M_CREDIT_LABEL, "Vending credit", "售电额度")
+M(M_START_CLOCK_WRONG, "The clock is wrong: no sale until a supervisor sees to it.",
+  "时钟有误：主管处理前不能售电。")
+M(M_SUP_CLOCK, "Clock", "时钟")
+M(M_HELP_SUP_CLOCK, "S: set the time  C: confirm the time  Esc: back",
+  "S：设置时间  C：确认时间  Esc：返回")
+M(M_SUP_F_TIME, "Time (UTC)", "时间（UTC）")
+M(M_SUP_CLOCK_SET_INTRO, "Type the right time, UTC, as YYYY-MM-DD HH:MM. The host clock is not "
+                         "changed: the kiosk stores a correction (audited).",
+  "请输入正确时间（UTC），格式 YYYY-MM-DD HH:MM。不改动系统时钟：终端保存一个校正值（已审计）。")
+M(M_SUP_CLOCK_BAD_TIME, "Not a time: type YYYY-MM-DD HH:MM (UTC).",
+  "时间格式错误：请输入 YYYY-MM-DD HH:MM（UTC）。")
+M(M_SUP_CLOCK_SET_DONE, "The kiosk's time is set.", "终端时间已设置。")
+M(M_SUP_CLOCK_CONFIRMED, "The time is confirmed.", "时间已确认。")
+M(M_SALE_CLOCK_TITLE, "Confirm the time", "确认时间")
+M(M_SALE_CLOCK_INTRO, "The clock says {1}, but the last activity was {2}. A supervisor confirms "
+                      "the time is right with their id and PIN (audited); Esc goes back.",
+  "时钟显示 {1}，而上次活动在 {2}。请主管输入编号和密码以确认时间正确（已审计）；Esc 返回。")

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+#include "credit.h"
 #include "export.h"
 #include "i18n.h"
 #include "masterdata.h"
@@ -120,6 +122,20 @@ static int big_token(const struct kiosk *k, int y, const char *token)
 }
 
 /* ---- drawing ---------------------------------------------------------------- */
+
+/* The vending credit's warning (low, used up, expired, none) on the last
+   content row, when there is one. */
+static void draw_credit_warning(struct kiosk *k)
+{
+    struct credit_status cs;
+    char line[400];
+    uv_status st = credit_status(k->ctx, &cs);
+    ui_check_fatal(k, st);
+    if (st == UVS_OK && credit_warning(k->ctx, &cs, line, sizeof line)) {
+        attr_t a = has_colors() ? (COLOR_PAIR(2) | A_BOLD) : (A_BOLD | A_REVERSE);
+        ui_put(ui_bottom(), 2, ui_width() - 4, a, line);
+    }
+}
 
 static void put_pair(int y, int x, int lw, const char *label, const char *value, int w)
 {
@@ -250,6 +266,8 @@ static void draw_entry(struct kiosk *k, struct sale *s)
         }
         y++;
         ui_put(y, 4, W, A_BOLD | A_REVERSE, tr(M_SALE_CONFIRM_ASK));
+    } else {
+        draw_credit_warning(k);
     }
 }
 
@@ -303,6 +321,8 @@ static void draw_token(struct kiosk *k, struct sale *s)
     put_pair(y, 4, lw, tr(M_TOKEN_CLERK), r->clerk, 36);
     if (r->token_id[0] && y <= ui_bottom())
         put_pair(y, col2, lw, tr(M_TOKEN_TID), r->token_id, 36);
+    if (y < ui_bottom())
+        draw_credit_warning(k);
     if (!k->msg[0] && s->print_msg[0])
         ui_msg(k, s->print_kind, s->print_msg);
 }
@@ -384,8 +404,51 @@ static void confirm(struct kiosk *k, struct sale *s)
     }
 }
 
+static int clock_confirm_submit(struct kiosk *k, struct ui_field *f, size_t n, void *arg)
+{
+    (void)n;
+    (void)arg;
+    uv_status st = clock_confirm_as(k->ctx, f[0].buf, f[1].buf);
+    ui_wipe(f[1].buf, sizeof f[1].buf);
+    if (ui_show_failure(k, st))
+        return 0;
+    ui_msg(k, MSG_OK, tr(M_SUP_CLOCK_CONFIRMED));
+    return 1;
+}
+
+/* Before the first sale: a clock behind the floor cannot sell (a supervisor
+   sets the time); a clock jumped far ahead sells once a supervisor has
+   confirmed it, here, with their id and PIN. 1: the clock is fine. */
+static int sale_clock_ok(struct kiosk *k)
+{
+    struct clock_state cs;
+    uv_status st = clock_state(k->ctx, NULL, &cs);
+    if (ui_show_failure(k, st))
+        return 0;
+    if (cs.verdict == CLOCK_OK)
+        return 1;
+    st = clock_guard_audited(k->ctx); /* the refusal, audited, with its message */
+    ui_check_fatal(k, st);
+    if (cs.verdict == CLOCK_BEHIND) {
+        ui_notice(k, tr(M_SUP_CLOCK), k->ctx->err.message);
+        return 0;
+    }
+    char intro[600], now[32], last[32];
+    ui_time(cs.now, now, sizeof now);
+    ui_time(cs.activity, last, sizeof last);
+    trf(intro, sizeof intro, M_SALE_CLOCK_INTRO, now, last, NULL);
+    struct ui_field f[2];
+    ui_field_init(&f[0], tr(M_LOGIN_CLERK), 31, UF_ASCII, NULL);
+    ui_field_init(&f[1], tr(M_LOGIN_PIN), 12, UF_DIGITS | UF_MASK, NULL);
+    int ok = ui_form(k, tr(M_SALE_CLOCK_TITLE), intro, f, 2, clock_confirm_submit, NULL);
+    ui_wipe(f, sizeof f);
+    return ok;
+}
+
 void screen_sale(struct kiosk *k)
 {
+    if (!sale_clock_ok(k))
+        return;
     struct sale *s = calloc(1, sizeof *s);
     if (s == NULL) {
         k->exit_status = UVS_NOMEM;

@@ -25,6 +25,7 @@
 #include <wctype.h>
 
 #include "clerks.h"
+#include "clock.h"
 #include "i18n.h"
 #include "money.h"
 
@@ -282,9 +283,10 @@ void ui_cursor(int y, int x)
 
 /* ---- frame ---------------------------------------------------------------- */
 
-static void clock_text(char *buf, size_t cap)
+/* the guarded clock (clock.h): what receipts carry */
+static void clock_text(const struct kiosk *k, char *buf, size_t cap)
 {
-    time_t t = time(NULL);
+    time_t t = (time_t)clock_now(k->ctx);
     struct tm tm;
     localtime_r(&t, &tm);
     strftime(buf, cap, "%Y-%m-%d %H:%M", &tm);
@@ -294,7 +296,7 @@ void ui_draw_status(struct kiosk *k)
 {
     attr_t bar = has_colors() ? (COLOR_PAIR(1) | A_BOLD) : A_REVERSE;
     char left[256], right[160];
-    clock_text(k->clock, sizeof k->clock);
+    clock_text(k, k->clock, sizeof k->clock);
     snprintf(left, sizeof left, " %s  %s  %s", tr(M_PRODUCT), k->ctx->cfg.kiosk_id, k->title ? k->title : "");
     if (k->logged_in && !k->locked)
         snprintf(right, sizeof right, "%s (%s)  %s ", k->clerk.id,
@@ -413,7 +415,7 @@ int ui_key(struct kiosk *k)
         double now = ui_now();
         if (r == ERR) { /* a second without a key (or a signal) */
             char c[32];
-            clock_text(c, sizeof c);
+            clock_text(k, c, sizeof c);
             if (strcmp(c, k->clock) != 0) {
                 ui_draw_status(k);
                 if (cur_y >= 0)

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "clerks.h"
+#include "clock.h"
+#include "credit.h"
 #include "export.h"
 #include "i18n.h"
 #include "instruct.h"
@@ -471,7 +473,7 @@ static void clerks(struct kiosk *k)
             n = TABLE_CAP;
         size_t sel = l.sel;
         ui_list_clear(&l);
-        int64_t now = (int64_t)time(NULL);
+        int64_t now = clock_now(k->ctx);
         for (size_t i = 0; i < n; i++) {
             char row[512] = "", last[32];
             const char *state = cl[i].disabled                ? tr(M_SUP_CLERK_DISABLED)
@@ -800,7 +802,75 @@ static void instructions(struct kiosk *k)
     capture_show(k, &cap, tr(M_SUP_INSTRUCT), st);
 }
 
+/* ---- the clock ----------------------------------------------------------------- */
+
+static int clock_set_submit(struct kiosk *k, struct ui_field *f, size_t n, void *arg)
+{
+    int64_t t;
+    (void)n;
+    (void)arg;
+    if (clock_parse(f[0].buf, &t) != 0) {
+        ui_msg(k, MSG_ERR, tr(M_SUP_CLOCK_BAD_TIME));
+        return 0;
+    }
+    if (ui_show_failure(k, clock_set(k->ctx, t)))
+        return 0;
+    ui_msg(k, MSG_OK, tr(M_SUP_CLOCK_SET_DONE));
+    return 1;
+}
+
+/* What `univend clock show` prints; S sets the time, C confirms it. */
+static void clock_screen(struct kiosk *k)
+{
+    for (;;) {
+        struct capture cap;
+        FILE *out = capture_open(&cap);
+        uv_status st = clock_show(k->ctx, out);
+        if (cap.f)
+            fclose(cap.f);
+        ui_check_fatal(k, st);
+        ui_frame(k, tr(M_SUP_CLOCK), tr(M_HELP_SUP_CLOCK));
+        ui_wrap(ui_top(), ui_x0() + 2, ui_width() - 4, ui_bottom() - ui_top(), A_NORMAL,
+                st == UVS_OK && cap.buf ? cap.buf : k->ctx->err.message);
+        free(cap.buf);
+        ui_refresh(k);
+        int c = ui_key(k);
+        if (c == K_UNWIND || c == K_ESC)
+            return;
+        if (c == 's' || c == 'S') {
+            struct ui_field f[1];
+            char now[40];
+            time_t t = (time_t)clock_now(k->ctx);
+            struct tm tm;
+            strftime(now, sizeof now, "%Y-%m-%d %H:%M", gmtime_r(&t, &tm));
+            ui_field_init(&f[0], tr(M_SUP_F_TIME), 19, UF_ASCII, now);
+            ui_form(k, tr(M_SUP_CLOCK), tr(M_SUP_CLOCK_SET_INTRO), f, 1, clock_set_submit, NULL);
+        } else if (c == 'c' || c == 'C') {
+            st = clock_confirm(k->ctx);
+            if (!ui_show_failure(k, st))
+                ui_msg(k, MSG_OK, tr(M_SUP_CLOCK_CONFIRMED));
+        }
+    }
+}
+
 /* ---- the menu ----------------------------------------------------------------- */
+
+/* The vending credit on the menu's last row. */
+static void credit_line(struct kiosk *k)
+{
+    struct credit_status cs;
+    char line[400], text[480];
+    uv_status st = credit_status(k->ctx, &cs);
+    ui_check_fatal(k, st);
+    if (st != UVS_OK)
+        return;
+    int warn = credit_warning(k->ctx, &cs, line, sizeof line);
+    if (!warn)
+        credit_summary(k->ctx, &cs, line, sizeof line);
+    snprintf(text, sizeof text, "%s: %s", tr(M_CREDIT_LABEL), line);
+    attr_t a = !warn ? A_BOLD : has_colors() ? (COLOR_PAIR(2) | A_BOLD) : (A_BOLD | A_REVERSE);
+    ui_put(ui_bottom(), 2, ui_width() - 4, a, text);
+}
 
 void screen_supervisor(struct kiosk *k)
 {
@@ -813,6 +883,7 @@ void screen_supervisor(struct kiosk *k)
         {'3', M_SUP_TARIFFS, tariffs},     {'4', M_SUP_DRIVERS, drivers},
         {'5', M_SUP_CLERKS, clerks},       {'6', M_SUP_ENGINEERING, engineering},
         {'7', M_SUP_EXPORT, export_data}, {'8', M_SUP_INSTRUCT, instructions},
+        {'9', M_SUP_CLOCK, clock_screen},
     };
     const size_t n = sizeof items / sizeof items[0];
     size_t sel = 0;
@@ -826,6 +897,7 @@ void screen_supervisor(struct kiosk *k)
             snprintf(row, sizeof row, " %c  %s ", items[i].key, tr(items[i].label));
             ui_put(y + 2 * (int)i, 6, 60, i == sel ? A_REVERSE : A_NORMAL, row);
         }
+        credit_line(k);
         ui_refresh(k);
         int c = ui_key(k);
         if (c == K_UNWIND || c == K_ESC)

@@ -573,3 +573,77 @@ test_kiosk_asks_for_the_passphrase_when_none_is_configured() {
   kiosk_stop
   [ "$(receipt_count)" -eq 1 ] || die "the sale was not stored"
 }
+
+# ---- the guarded clock and the vending credit ------------------------------------
+
+# libfaketime, to move the kiosk's host clock (Debian's faketime package)
+faketime_lib() {
+  local f
+  for f in /usr/lib/*/faketime/libfaketime.so.1; do [ -f "$f" ] && { echo "$f"; return; }; done
+  die "libfaketime is not installed (scripts/setup installs faketime)"
+}
+
+test_kiosk_clock_jumped_forward_a_supervisor_confirms_at_the_sale() {
+  demo_kiosk
+  uv sell --meter 01234567897 --amount 10.00 >/dev/null
+  kiosk_start LD_PRELOAD="$(faketime_lib)" FAKETIME=+8d \
+    ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+  grep -q "The clock is wrong" <<<"$SCREEN" || die "no clock warning on the start screen"
+  login clerk1 1111
+  keys 1
+  wait_for "Confirm the time"
+  grep -q "A supervisor confirms" <<<"$SCREEN" || die "no explanation"
+  # the clerk's own PIN does not do
+  typed clerk1; keys Enter; typed 1111; keys Enter
+  wait_for "only a supervisor may confirm the kiosk clock"
+  keys Up BSpace BSpace BSpace BSpace BSpace BSpace
+  typed super; keys Enter; typed 1234; keys Enter
+  wait_for "The time is confirmed"
+  wait_for "Type the meter number"
+  typed 01234567897
+  wait_for "Found"
+  keys Enter; typed 20; keys Enter
+  wait_for "Enter or F10: sell and issue the token"
+  keys Enter
+  wait_for "TOKEN  [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4}"
+  grep -q "clerk1 (clerk)" <<<"$SCREEN" || die "the clerk is no longer the one logged in"
+  kiosk_stop
+  [ "$(receipt_count)" -eq 2 ] || die "the confirmed sale is missing"
+  expect_rc 0 uv audit list
+  expect_out "clerk1 +denied +confirm the kiosk clock"
+  expect_out "super +clock.confirm .*8 days after the last activity"
+  expect_out "clerk1 +sale +01234567897 +receipt 2"
+}
+
+test_kiosk_supervisor_clock_screen_sets_the_time() {
+  demo_kiosk
+  uv sell --meter 01234567897 --amount 10.00 >/dev/null
+  # the host clock a day behind the last sale: no sale
+  kiosk_start LD_PRELOAD="$(faketime_lib)" FAKETIME=-1d \
+    ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+  login super 1234
+  keys 1
+  wait_for "is (1 day|23 hours [0-9]+ minutes) earlier"
+  keys Enter
+  wait_for "0  Log out"
+  keys 5
+  wait_for "9  Clock"
+  grep -q "Vending credit: none granted" <<<"$SCREEN" || die "no credit line on the supervisor menu"
+  keys 9
+  wait_for "state +BEHIND"
+  keys s
+  wait_for "Type the right time"
+  keys BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace BSpace \
+    BSpace BSpace BSpace BSpace
+  typed "$(date -u '+%Y-%m-%d %H:%M')"; keys Enter
+  wait_for "state +ok: sales allowed"
+  keys Escape
+  wait_for "9  Clock"
+  keys Escape
+  wait_for "0  Log out"
+  sell 01234567897 20
+  kiosk_stop
+  expect_rc 0 uv audit list
+  expect_out "super +clock.set .*from .* to "
+  [ "$(receipt_count)" -eq 2 ] || die "no sale after the time was set"
+}
