@@ -496,12 +496,16 @@ void screen_sale(struct kiosk *k)
                     ui_msg(k, MSG_ERR, tr(M_SALE_NEED_AMOUNT));
                     continue;
                 }
-                uv_status st = vend_quote(k->ctx, s->meter.buf, s->amount.buf, &s->q);
+                /* a refused quote leaves the meter's details on the screen */
+                struct uv_quote q;
+                uv_status st = vend_quote(k->ctx, s->meter.buf, s->amount.buf, &q);
                 ui_check_fatal(k, st);
-                if (st == UVS_OK)
+                if (st == UVS_OK) {
+                    s->q = q;
                     s->step = S_CONFIRM;
-                else
+                } else {
                     ui_msg_err(k);
+                }
             } else {
                 ui_field_key(&s->amount, c);
             }

@@ -66,3 +66,14 @@ bare_kiosk() {
 
 # the project's top directory (for tests that build against it)
 UV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# grant_credit ID MONEY_MINOR ENERGY_WH EXPIRES_UNIX [WARN_MINOR WARN_WH]: a
+# vending credit grant applied to $T/kiosk as an instruction file's
+# transaction applies it (a test fixture: on a kiosk, credit comes only in
+# signed instruction files)
+grant_credit() {
+  : "${UNIVEND_TEST_TOOLS:?set UNIVEND_TEST_TOOLS (run through make)}"
+  "$UNIVEND_TEST_TOOLS/grant_credit" "$T/kiosk" "$@" >/dev/null
+}
+# a time N days from now, Unix seconds
+days_from_now() { echo $(($(date +%s) + $1 * 86400)); }

@@ -74,3 +74,36 @@ test_hot_backup_restores_to_a_consistent_store() {
   UNIVEND_CLERK=x expect_rc 0 uv audit list
   expect_out "store.backup"
 }
+
+test_sigkill_during_sales_keeps_credit_and_receipts_in_agreement() {
+  demo_kiosk
+  grant_credit G1 10000000 0 "$(days_from_now 30)"
+  local round
+  for round in $(seq 1 8); do
+    ( for i in $(seq 1 40); do
+        "$UNIVEND" --home "$T/kiosk" sell --meter 01234567897 --amount 11.00 >/dev/null 2>&1 || true
+      done ) &
+    local pid=$!
+    sleep "0.$((RANDOM % 4 + 1))"
+    kill -STOP "$pid" 2>/dev/null || true
+    pkill -KILL -f "$T/kiosk" 2>/dev/null || true
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+  local waited=0
+  while pgrep -f "$T/kiosk" >/dev/null && [ "$waited" -lt 50 ]; do
+    pkill -KILL -f "$T/kiosk" 2>/dev/null || true
+    sleep 0.1; waited=$((waited + 1))
+  done
+  expect_rc 0 uv store verify
+  local n paid used left
+  n=$(receipt_count)
+  [ "$n" -gt 0 ] || die "no sale completed"
+  # every receipt's total paid, and nothing else, was taken from the credit
+  paid=$(uv receipt list | tail -n +2 | awk '{s += $6 * 100} END {printf "%.0f", s}')
+  expect_rc 0 uv credit
+  used=$(sed -n 's/^used *\([0-9.]*\) ZAR.*/\1/p' <<<"$OUT" | tr -d .)
+  left=$(sed -n 's/^money *\([0-9.]*\) ZAR left.*/\1/p' <<<"$OUT" | tr -d .)
+  [ "$((10#$used))" -eq "$paid" ] || die "credit used $used, receipts paid $paid ($n receipts)"
+  [ "$((10#$left + 10#$used))" -eq 10000000 ] || die "left $left + used $used is not the grant"
+}

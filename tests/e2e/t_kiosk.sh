@@ -647,3 +647,36 @@ test_kiosk_supervisor_clock_screen_sets_the_time() {
   expect_out "super +clock.set .*from .* to "
   [ "$(receipt_count)" -eq 2 ] || die "no sale after the time was set"
 }
+
+test_kiosk_credit_used_up_stops_sales() {
+  demo_kiosk
+  grant_credit E1 0 11500 "$(days_from_now 30)" 0 2000   # what 20.00 buys
+  kiosk_start
+  grep -Eq "Vending credit +11.5 kWh left, until" <<<"$SCREEN" || die "no credit on the start screen"
+  login clerk1 1111
+  sell 01234567897 20
+  grep -q "Vending credit used up" <<<"$SCREEN" || die "no warning after the last sale"
+  keys Enter
+  wait_for "Type the meter number"
+  grep -q "Vending credit used up (0.0 kWh left" <<<"$SCREEN" || die "no warning at the next sale"
+  typed 01234567897
+  wait_for "Found"
+  keys Enter
+  wait_for "Type the amount paid"
+  typed 5; keys Enter
+  # the refusal on the message line (two rows; the warning row is one,
+  # cut at the screen's edge)
+  wait_for "^ +office must send new credit"
+  grep -q "Thandi Nkosi" <<<"$SCREEN" || die "the refusal cleared the meter's details"
+  not_on_screen "Enter or F10: sell"
+  keys Escape; keys Escape
+  wait_for "0  Log out"
+  keys 0
+  wait_for "Press Enter to log in|Enter your clerk id"
+  login super 1234
+  keys 5
+  wait_for "8  Clock"
+  grep -q "Vending credit: Vending credit used up" <<<"$SCREEN" || die "no credit line for the supervisor"
+  kiosk_stop
+  [ "$(receipt_count)" -eq 1 ] || die "expected exactly the one sale"
+}
