@@ -205,6 +205,13 @@ static const struct rec_field export_fields[] = {
     F(14, RF_U32, struct rec_export, format),
     F(15, RF_U64, struct rec_export, instruction_first),
     F(16, RF_U64, struct rec_export, instruction_last),
+    F(40, RF_U64, struct rec_export, credit_grants),
+    F(41, RF_U64, struct rec_export, credit_from_receipt),
+    F(42, RF_I64, struct rec_export, credit_money_granted),
+    F(43, RF_I64, struct rec_export, credit_money_used),
+    F(44, RF_U64, struct rec_export, credit_energy_granted_wh),
+    F(45, RF_U64, struct rec_export, credit_energy_used_wh),
+    F(46, RF_I64, struct rec_export, credit_expires),
 };
 LAYOUT(rec_export_layout, struct rec_export, export_fields);
 
@@ -232,6 +239,14 @@ static const struct rec_field hq_file_fields[] = {
     F(12, RF_I64, struct rec_hq_file, vat),
     F(13, RF_I64, struct rec_hq_file, net),
     F(14, RF_U64, struct rec_hq_file, energy_wh),
+    F(40, RF_U32, struct rec_hq_file, credit_in),
+    F(41, RF_U64, struct rec_hq_file, credit_grants),
+    F(42, RF_U64, struct rec_hq_file, credit_from_receipt),
+    F(43, RF_I64, struct rec_hq_file, credit_money_granted),
+    F(44, RF_I64, struct rec_hq_file, credit_money_used),
+    F(45, RF_U64, struct rec_hq_file, credit_energy_granted_wh),
+    F(46, RF_U64, struct rec_hq_file, credit_energy_used_wh),
+    F(47, RF_I64, struct rec_hq_file, credit_expires),
 };
 LAYOUT(rec_hq_file_layout, struct rec_hq_file, hq_file_fields);
 
@@ -258,6 +273,7 @@ static const struct rec_field credit_grant_fields[] = {
     F(5, RF_I64, struct rec_credit_grant, warn_money),
     F(6, RF_U64, struct rec_credit_grant, warn_wh),
     F(7, RF_I64, struct rec_credit_grant, applied_at),
+    F(8, RF_U64, struct rec_credit_grant, instruction),
 };
 LAYOUT(rec_credit_grant_layout, struct rec_credit_grant, credit_grant_fields);
 

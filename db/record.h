@@ -177,6 +177,11 @@ struct rec_export {
     char name[64];
     uint32_t format;        /* export format version; 0 (absent) is 1  */
     uint64_t instruction_first, instruction_last; /* applied, confirmed */
+    /* format 3: the vending credit as the file reports it (rec_credit) */
+    uint64_t credit_grants, credit_from_receipt;
+    int64_t credit_money_granted, credit_money_used;
+    uint64_t credit_energy_granted_wh, credit_energy_used_wh;
+    int64_t credit_expires;
 };
 
 /* Head office: a kiosk it accepts files from. */
@@ -236,6 +241,12 @@ struct rec_hq_file {
     uint64_t receipt_first, receipt_last, receipts;
     int64_t gross, vat, net;
     uint64_t energy_wh;
+    /* the vending credit the file reports (export format 3; credit_in 1) */
+    uint32_t credit_in;
+    uint64_t credit_grants, credit_from_receipt;
+    int64_t credit_money_granted, credit_money_used;
+    uint64_t credit_energy_granted_wh, credit_energy_used_wh;
+    int64_t credit_expires;
 };
 
 /* An engineering / management action on a meter (who, why, the tokens). */
@@ -293,6 +304,7 @@ struct rec_credit_grant {
     int64_t warn_money;
     uint64_t warn_wh;
     int64_t applied_at;
+    uint64_t instruction;        /* the instruction file that brought it   */
 };
 
 /* A wrapped (encrypted) key. */

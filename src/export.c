@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "clock.h"
+#include "credit.h"
 #include "clerks.h"
 #include "digest.h"
 #include "ed25519.h"
@@ -186,6 +187,13 @@ uv_status export_build(struct uv_ctx *ctx, DB_TXN *txn, const struct rec_export 
     h.instruction_first = e->instruction_first;
     h.instruction_last = e->instruction_last;
     h.instructions = e->instruction_first ? e->instruction_last - e->instruction_first + 1 : 0;
+    h.credit_grants = e->credit_grants;
+    h.credit_from_receipt = e->credit_from_receipt;
+    h.credit_money_granted = e->credit_money_granted;
+    h.credit_money_used = e->credit_money_used;
+    h.credit_energy_granted_wh = e->credit_energy_granted_wh;
+    h.credit_energy_used_wh = e->credit_energy_used_wh;
+    h.credit_expires = e->credit_expires;
     st = walk(ctx, txn, UV_DB_RECEIPTS, 'R', e->receipt_first, e->receipt_last, 0, NULL, &h);
     FILE *out = NULL;
     if (st == UVS_OK && (out = open_memstream(buf, len)) == NULL)
@@ -334,6 +342,18 @@ static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct re
         e.closing_last = c_z;
     }
     e.format = EXPORT_VERSION;
+    /* the credit as of the receipts counted above, read in the same
+       transaction: head office reconciles it against them */
+    struct rec_credit cr;
+    if ((st = credit_get(ctx, txn, &cr, 0)) != UVS_OK)
+        goto fail;
+    e.credit_grants = cr.grants;
+    e.credit_from_receipt = cr.from_receipt;
+    e.credit_money_granted = cr.money_granted;
+    e.credit_money_used = cr.money_used;
+    e.credit_energy_granted_wh = cr.energy_granted_wh;
+    e.credit_energy_used_wh = cr.energy_used_wh;
+    e.credit_expires = cr.expires;
     if (c_i > w_i) { /* instruction files applied since: head office sees them applied */
         e.instruction_first = w_i + 1;
         e.instruction_last = c_i;

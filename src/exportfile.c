@@ -59,7 +59,8 @@ void exportfile_write_header(FILE *out, const struct export_header *h)
             "receipts=%llu\naudits=%llu\nclosings=%llu\n"
             "total_gross=%lld\ntotal_vat=%lld\ntotal_net=%lld\ntotal_energy_wh=%llu\n"
             "public_key=%s\n",
-            h->version >= 2 ? EXPORT_MAGIC_V2 : EXPORT_MAGIC, h->kiosk,
+            h->version >= 3 ? EXPORT_MAGIC_V3 : h->version == 2 ? EXPORT_MAGIC_V2 : EXPORT_MAGIC,
+            h->kiosk,
             (unsigned long long)h->sequence, (long long)h->created, h->currency,
             h->currency_decimals, (unsigned long long)h->receipt_first,
             (unsigned long long)h->receipt_last, (unsigned long long)h->audit_first,
@@ -72,6 +73,18 @@ void exportfile_write_header(FILE *out, const struct export_header *h)
         fprintf(out, "instruction_first=%llu\ninstruction_last=%llu\ninstructions=%llu\n",
                 (unsigned long long)h->instruction_first, (unsigned long long)h->instruction_last,
                 (unsigned long long)h->instructions);
+    if (h->version >= 3)
+        fprintf(out,
+                "credit_grants=%llu\ncredit_from_receipt=%llu\ncredit_money_granted=%lld\n"
+                "credit_money_used=%lld\ncredit_money_left=%lld\ncredit_energy_granted_wh=%llu\n"
+                "credit_energy_used_wh=%llu\ncredit_energy_left_wh=%lld\ncredit_expires=%lld\n",
+                (unsigned long long)h->credit_grants, (unsigned long long)h->credit_from_receipt,
+                (long long)h->credit_money_granted, (long long)h->credit_money_used,
+                (long long)(h->credit_money_granted - h->credit_money_used),
+                (unsigned long long)h->credit_energy_granted_wh,
+                (unsigned long long)h->credit_energy_used_wh,
+                (long long)h->credit_energy_granted_wh - (long long)h->credit_energy_used_wh,
+                (long long)h->credit_expires);
     fputc('\n', out);
 }
 
@@ -161,7 +174,8 @@ void exportfile_write_signature(FILE *out, const uint8_t sig[64])
 
 /* ---- reading ---------------------------------------------------------- */
 
-/* The header: fixed names in a fixed order; version 2 adds three at the end. */
+/* The header: fixed names in a fixed order; version 2 adds three at the end,
+   version 3 nine more. */
 static uv_status parse_header(struct tr_cursor *c, struct export_header *h)
 {
     static const char *const names[] = {
@@ -170,7 +184,11 @@ static uv_status parse_header(struct tr_cursor *c, struct export_header *h)
         "audit_last",    "closing_first", "closing_last", "prev_hash",
         "receipts",      "audits",       "closings",      "total_gross",
         "total_vat",     "total_net",    "total_energy_wh", "public_key",
-        "instruction_first", "instruction_last", "instructions"};
+        "instruction_first", "instruction_last", "instructions",
+        "credit_grants", "credit_from_receipt", "credit_money_granted", "credit_money_used",
+        "credit_money_left", "credit_energy_granted_wh", "credit_energy_used_wh",
+        "credit_energy_left_wh", "credit_expires"};
+    int64_t money_left = 0, energy_left = 0;
     const char *s;
     size_t n, m = strlen(EXPORT_MAGIC);
     /* a file cut inside its header is reported as truncated, not as foreign */
@@ -185,9 +203,11 @@ static uv_status parse_header(struct tr_cursor *c, struct export_header *h)
         h->version = 1;
     else if (got == 1 && n == m && memcmp(s, EXPORT_MAGIC_V2, n) == 0)
         h->version = 2;
+    else if (got == 1 && n == m && memcmp(s, EXPORT_MAGIC_V3, n) == 0)
+        h->version = 3;
     else
         return uv_fail(c->err, UVS_INPUT, "not a univend export file (its first line is wrong)");
-    size_t nnames = h->version >= 2 ? sizeof names / sizeof names[0] : 20;
+    size_t nnames = h->version >= 3 ? sizeof names / sizeof names[0] : h->version == 2 ? 23 : 20;
     for (size_t i = 0; i < nnames; i++) {
         size_t nl = strlen(names[i]);
         got = tr_next_line(c, &s, &n);
@@ -234,6 +254,17 @@ static uv_status parse_header(struct tr_cursor *c, struct export_header *h)
         case 20: rc = tr_parse_u64(v, vn, &h->instruction_first); break;
         case 21: rc = tr_parse_u64(v, vn, &h->instruction_last); break;
         case 22: rc = tr_parse_u64(v, vn, &h->instructions); break;
+        case 23: rc = tr_parse_u64(v, vn, &h->credit_grants); break;
+        case 24: rc = tr_parse_u64(v, vn, &h->credit_from_receipt); break;
+        case 25: rc = tr_parse_i64(v, vn, &h->credit_money_granted) || h->credit_money_granted < 0; break;
+        case 26: rc = tr_parse_i64(v, vn, &h->credit_money_used) || h->credit_money_used < 0; break;
+        case 27: rc = tr_parse_i64(v, vn, &money_left); break;
+        case 28: rc = tr_parse_u64(v, vn, &h->credit_energy_granted_wh) ||
+                      h->credit_energy_granted_wh > INT64_MAX; break;
+        case 29: rc = tr_parse_u64(v, vn, &h->credit_energy_used_wh) ||
+                      h->credit_energy_used_wh > INT64_MAX; break;
+        case 30: rc = tr_parse_i64(v, vn, &energy_left); break;
+        case 31: rc = tr_parse_i64(v, vn, &h->credit_expires); break;
         }
         if (rc)
             return uv_fail(c->err, UVS_INPUT, "line %u: header field %s is malformed", c->line,
@@ -241,6 +272,10 @@ static uv_status parse_header(struct tr_cursor *c, struct export_header *h)
     }
     if (tr_next_line(c, &s, &n) != 1 || n != 0)
         return tr_bad(c, "expected a blank line after the header");
+    if (h->version >= 3 &&
+        (money_left != h->credit_money_granted - h->credit_money_used ||
+         energy_left != (int64_t)h->credit_energy_granted_wh - (int64_t)h->credit_energy_used_wh))
+        return uv_fail(c->err, UVS_INPUT, "header: the credit left is not granted minus used");
     /* each range: empty (0,0) or first <= last with last-first+1 == count */
     struct { uint64_t f, l, n; const char *what; } r[] = {
         {h->receipt_first, h->receipt_last, h->receipts, "receipt"},

@@ -13,12 +13,13 @@
 #include "status.h"
 
 #define EXPORT_MAGIC "UNIVEND-EXPORT 1"   /* version 1: still read */
-#define EXPORT_MAGIC_V2 "UNIVEND-EXPORT 2"
-#define EXPORT_VERSION 2                   /* what new exports are written as */
+#define EXPORT_MAGIC_V2 "UNIVEND-EXPORT 2" /* version 2: still read */
+#define EXPORT_MAGIC_V3 "UNIVEND-EXPORT 3"
+#define EXPORT_VERSION 3                   /* what new exports are written as */
 #define EXPORT_SIG_CONTEXT "univend-export-1" /* + NUL: 17 bytes */
 
 struct export_header {
-    unsigned version;          /* 1 or 2; 0 is written as 1 */
+    unsigned version;          /* 1, 2 or 3; 0 is written as 1 */
     char kiosk[REC_ID_MAX];
     uint64_t sequence;
     int64_t created;
@@ -34,6 +35,12 @@ struct export_header {
     uint8_t public_key[32];
     /* version 2: instruction files applied since the previous export */
     uint64_t instruction_first, instruction_last, instructions;
+    /* version 3: the vending credit as of this file (credit.h); left is
+       granted - used, negative for a kind never granted (not limited) */
+    uint64_t credit_grants, credit_from_receipt;
+    int64_t credit_money_granted, credit_money_used;
+    uint64_t credit_energy_granted_wh, credit_energy_used_wh;
+    int64_t credit_expires;
 };
 
 /* Writing: header, then records in order R*, A*, Z*, I* (version 2), then

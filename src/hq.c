@@ -15,6 +15,7 @@
 #include "digest.h"
 #include "ed25519.h"
 #include "exportfile.h"
+#include "hqcredit.h"
 #include "hqinstruct.h"
 #include "masterdata.h"
 #include "money.h"
@@ -278,6 +279,16 @@ static enum outcome import_one(struct uv_ctx *ctx, const char *path, char *buf, 
     f.vat = h->total_vat;
     f.net = h->total_net;
     f.energy_wh = h->total_energy_wh;
+    if (h->version >= 3) { /* the vending credit the kiosk reports */
+        f.credit_in = 1;
+        f.credit_grants = h->credit_grants;
+        f.credit_from_receipt = h->credit_from_receipt;
+        f.credit_money_granted = h->credit_money_granted;
+        f.credit_money_used = h->credit_money_used;
+        f.credit_energy_granted_wh = h->credit_energy_granted_wh;
+        f.credit_energy_used_wh = h->credit_energy_used_wh;
+        f.credit_expires = h->credit_expires;
+    }
     st = store_put_rec(&ctx->store, txn, UV_DB_HQ_FILES, key, kkey(h->kiosk, h->sequence, key),
                        &rec_hq_file_layout, &f, 1, &ctx->err);
     if (st != UVS_OK || store_commit(txn, &ctx->err) != UVS_OK)
@@ -534,6 +545,8 @@ uv_status hq_report(struct uv_ctx *ctx, FILE *out)
             fprintf(out, "  none\n");
         if (st == UVS_OK)
             st = hq_instruct_report(ctx, out);
+        if (st == UVS_OK)
+            st = hq_credit_report(ctx, out, NULL);
     }
     free(a);
     return st;

@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "digest.h"
+#include "hqcredit.h"
 #include "hqkey.h"
 #include "instructfile.h"
 #include "masterdata.h"
@@ -374,6 +375,9 @@ uv_status hq_instruct(struct uv_ctx *ctx, const struct hq_instruct_opts *o, FILE
     uint8_t hash[32];
     digest_sha256(file, flen, hash);
     instrfile_name(h.target, n_name, name, sizeof name);
+    /* the credit grants in it, per kiosk, for the reconciliation */
+    if (st == UVS_OK)
+        st = hq_credit_sent(ctx, txn, file, flen, (const char (*)[REC_ID_MAX])t.ids, seqs, t.n);
     for (size_t i = 0; st == UVS_OK && i < t.n; i++) {
         struct rec_hq_instr s;
         uint8_t key[REC_ID_MAX + 9];

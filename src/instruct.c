@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "clerks.h"
 #include "digest.h"
 #include "instruct_kinds.h"
@@ -203,7 +204,7 @@ static uv_status apply_txn(struct uv_ctx *ctx, const struct candidate *c, uint64
     snprintf(ri.target, sizeof ri.target, "%s", c->p.h.target);
     ri.created = c->p.h.created;
     ri.expires = c->p.h.expires;
-    ri.applied_at = (int64_t)time(NULL);
+    ri.applied_at = clock_now(ctx);
     snprintf(ri.applied_by, sizeof ri.applied_by, "%s", ctx->actor);
     memcpy(ri.signer, c->p.h.signer, 32);
     snprintf(ri.signer_name, sizeof ri.signer_name, "%s", signer->name);
@@ -217,6 +218,10 @@ static uv_status apply_txn(struct uv_ctx *ctx, const struct candidate *c, uint64
         goto fail;
     rec_u64_key((uint64_t)(c->p.h.created > hq_time ? c->p.h.created : hq_time), b);
     if ((st = store_meta_put(&ctx->store, txn, META_INSTR_HQ_TIME, b, 8, &ctx->err)) != UVS_OK)
+        goto fail;
+    /* the clock's floor: head office's time in the file, and this apply */
+    if ((st = clock_raise_floor(ctx, txn, c->p.h.created)) != UVS_OK ||
+        (st = clock_raise_floor(ctx, txn, ri.applied_at)) != UVS_OK)
         goto fail;
     char hex[65];
     digest_hex(c->hash, 32, hex);
@@ -289,7 +294,7 @@ static enum outcome apply_one(struct uv_ctx *ctx, struct candidate *c, int named
                     (unsigned long long)applied + 1, (unsigned long long)c->a.seq - 1);
         return refuse(ctx, c);
     }
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = clock_now(ctx);
     if (now > c->p.h.expires) {
         char when[32];
         time_t t = (time_t)c->p.h.expires;

@@ -3,7 +3,7 @@
  * (the table is in instruct_kinds.c; the record syntax is in
  * docs/instruction-format.md). Master data in instruct_md.c, drivers and
  * the type index in instruct_drv.c, keys and blacklisted cards in
- * instruct_sec.c.
+ * instruct_sec.c, the vending credit and the clock's floor in instruct_credit.c.
  */
 #ifndef UV_INSTRUCT_APPLY_H
 #define UV_INSTRUCT_APPLY_H
@@ -28,6 +28,12 @@ INSTR_KIND(ik_trust_add);
 INSTR_KIND(ik_revoke_key);
 INSTR_KIND(ik_blacklist);
 INSTR_KIND(ik_blacklist_remove);
+INSTR_KIND(ik_credit);
+INSTR_KIND(ik_time_floor);
+
+/* A credit record as a grant (head office records what it sends with it). */
+uv_status ik_credit_grant(const struct instr_record *r, struct rec_credit_grant *g,
+                         struct uv_error *err);
 
 /* Shared by the kinds: a field as an id, a number, text. 0 ok, -1 not. */
 int ik_u64(const char *s, uint64_t *v);

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "digest.h"
 #include "instruct_apply.h"
 #include "textrec.h"
@@ -223,7 +224,7 @@ static uv_status map_code(struct uv_ctx *ctx, DB_TXN *txn, const char *code, con
     snprintf(e.version, sizeof e.version, "%s", pr->info.version);
     snprintf(e.vendor, sizeof e.vendor, "%s", pr->info.vendor);
     memcpy(e.sha256, pr->sha256, 32);
-    e.registered_at = (int64_t)time(NULL);
+    e.registered_at = clock_now(ctx);
     snprintf(e.registered_by, sizeof e.registered_by, "%s", ctx->actor);
     uv_status st = store_put_rec(&ctx->store, txn, UV_DB_TYPEIDX, code, strlen(code),
                                  &rec_typeidx_layout, &e, 0, &ctx->err);

@@ -25,6 +25,8 @@ static const struct instr_kind kinds[] = {
     {"revoke-key",        1, 1,  0,                  0, ik_revoke_key_check, ik_revoke_key_apply},
     {"blacklist",         1, 2,  0,                  0, ik_blacklist_check, ik_blacklist_apply},
     {"blacklist-remove",  1, 1,  0,                  0, ik_blacklist_remove_check, ik_blacklist_remove_apply},
+    {"credit",            4, 6,  0,                  0, ik_credit_check, ik_credit_apply},
+    {"time-floor",        1, 1,  0,                  0, ik_time_floor_check, ik_time_floor_apply},
 };
 
 const struct instr_kind *instr_kind_find(const char *name)

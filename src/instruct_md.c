@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "clerks.h"
 #include "instruct_apply.h"
 #include "masterdata.h"
@@ -90,7 +91,7 @@ uv_status ik_tariff_check(const struct instr_record *r, struct uv_error *err)
 uv_status ik_tariff_apply(struct uv_ctx *ctx, DB_TXN *txn, const struct instr_record *r)
 {
     struct rec_tariff t, old;
-    int64_t eff, now = (int64_t)time(NULL);
+    int64_t eff, now = clock_now(ctx);
     char by[48];
     uv_status st = tariff_of(r, &t, &eff, &ctx->err);
     if (st != UVS_OK)
@@ -165,7 +166,7 @@ uv_status ik_customer_apply(struct uv_ctx *ctx, DB_TXN *txn, const struct instr_
         c.debt_recover_bp = old.debt_recover_bp;
         c.debt_recover_fixed = old.debt_recover_fixed;
     } else {
-        c.created_at = (int64_t)time(NULL);
+        c.created_at = clock_now(ctx);
     }
     st = store_put_rec(&ctx->store, txn, UV_DB_CUSTOMERS, c.id, strlen(c.id), &rec_customer_layout,
                        &c, 0, &ctx->err);
@@ -346,7 +347,7 @@ uv_status ik_meter_apply(struct uv_ctx *ctx, DB_TXN *txn, const struct instr_rec
         m.month_fixed_paid = old.month_fixed_paid;
         m.month_lifeline = old.month_lifeline;
     } else {
-        m.created_at = (int64_t)time(NULL);
+        m.created_at = clock_now(ctx);
     }
     st = store_put_rec(&ctx->store, txn, UV_DB_METERS, m.number, strlen(m.number),
                        &rec_meter_layout, &m, 0, &ctx->err);
@@ -407,7 +408,7 @@ uv_status ik_clerk_apply(struct uv_ctx *ctx, DB_TXN *txn, const struct instr_rec
     if (!exists) { /* no PIN: head office cannot know this kiosk's PIN pepper */
         memset(&c, 0, sizeof c);
         snprintf(c.id, sizeof c.id, "%s", r->f[0]);
-        c.created_at = (int64_t)time(NULL);
+        c.created_at = clock_now(ctx);
     }
     snprintf(c.name, sizeof c.name, "%s", r->f[1]);
     c.role = clerk_role_parse(r->f[2]);

@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "blacklist.h"
 #include "digest.h"
 #include "ed25519.h"
@@ -89,7 +90,7 @@ uv_status ik_blacklist_apply(struct uv_ctx *ctx, DB_TXN *txn, const struct instr
     memset(&b, 0, sizeof b);
     snprintf(b.serial, sizeof b.serial, "%s", r->f[0]);
     snprintf(b.reason, sizeof b.reason, "%s", r->nf > 1 ? r->f[1] : "");
-    b.added_at = (int64_t)time(NULL);
+    b.added_at = clock_now(ctx);
     b.instruction = r->run->seq;
     uv_status st = blacklist_put_txn(ctx, txn, &b);
     if (st == UVS_OK)

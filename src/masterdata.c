@@ -184,7 +184,7 @@ uv_status customer_set_debt(struct uv_ctx *ctx, const char *id, int64_t debt, ui
 uv_status tariff_get(struct uv_ctx *ctx, DB_TXN *txn, const char *id, struct rec_tariff *t)
 {
     /* a dated version from head office, when one is in force */
-    uv_status st = tariff_version_at(ctx, txn, id, (int64_t)time(NULL), t, NULL);
+    uv_status st = tariff_version_at(ctx, txn, id, clock_now(ctx), t, NULL);
     if (st != UVS_NOTFOUND)
         return st;
     st = store_get_rec(&ctx->store, txn, UV_DB_TARIFFS, id, strlen(id),

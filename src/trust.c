@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "audit.h"
+#include "clock.h"
 #include "clerks.h"
 #include "digest.h"
 #include "ed25519.h"
@@ -64,7 +65,7 @@ uv_status trust_add_txn(struct uv_ctx *ctx, DB_TXN *txn, const char *name, const
     memset(&t, 0, sizeof t);
     snprintf(t.name, sizeof t.name, "%s", name);
     memcpy(t.public_key, pub, 32);
-    t.added_at = (int64_t)time(NULL);
+    t.added_at = clock_now(ctx);
     snprintf(t.added_by, sizeof t.added_by, "%s", ctx->actor);
     st = store_put_rec(&ctx->store, txn, UV_DB_TRUST, name, strlen(name), &rec_trust_layout, &t, 1,
                        &ctx->err);
@@ -79,7 +80,7 @@ static uv_status revoke_entry(struct uv_ctx *ctx, DB_TXN *txn, struct rec_trust 
                               const char *why)
 {
     char hex[65];
-    t->revoked_at = (int64_t)time(NULL);
+    t->revoked_at = clock_now(ctx);
     snprintf(t->revoked_by, sizeof t->revoked_by, "%s", ctx->actor);
     snprintf(t->revoked_why, sizeof t->revoked_why, "%s", why ? why : "");
     uv_status st = store_put_rec(&ctx->store, txn, UV_DB_TRUST, t->name, strlen(t->name),
@@ -134,7 +135,7 @@ uv_status trust_revoke_key_txn(struct uv_ctx *ctx, DB_TXN *txn, const uint8_t pu
     memset(&t, 0, sizeof t);
     snprintf(t.name, sizeof t.name, "revoked-%.16s", hex);
     memcpy(t.public_key, pub, 32);
-    t.added_at = (int64_t)time(NULL);
+    t.added_at = clock_now(ctx);
     snprintf(t.added_by, sizeof t.added_by, "%s", ctx->actor);
     return revoke_entry(ctx, txn, &t, why);
 }

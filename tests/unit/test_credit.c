@@ -1,7 +1,9 @@
 /* test_credit.c — vending credit: grants, consumption with the receipt,
    refusals (none, used up, expired, too large), warnings, grants applied
    once. Real kiosks on real Berkeley DB files. */
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "clock.h"
@@ -286,6 +288,180 @@ Suite *credit_suite(void)
     tcase_add_test(tc, expired_credit_stops_sales_and_warns_before);
     tcase_add_test(tc, the_warning_level_is_head_offices);
     tcase_add_test(tc, a_grant_applies_once_and_bad_grants_change_nothing);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+/* ---- through head office: instruction files, exports, reconciliation ---- */
+
+#include "digest.h"
+#include "export.h"
+#include "hq.h"
+#include "hqcredit.h"
+#include "hqinstruct.h"
+#include "hqkey.h"
+#include "instruct.h"
+#include "trust.h"
+
+struct office {
+    struct uv_ctx *hq, *k;
+    char dir[4300];
+};
+
+static void office_new(struct office *o)
+{
+    uint8_t pub[32];
+    char hex[65];
+    o->hq = tu_kiosk_new();
+    snprintf(o->hq->cfg.kiosk_id, sizeof o->hq->cfg.kiosk_id, "HQ");
+    o->k = tu_kiosk_with_sts();
+    ck_assert_msg(hqkey_generate(o->hq, pub) == UVS_OK, "%s", o->hq->err.message);
+    digest_hex(pub, 32, hex);
+    ck_assert_msg(trust_add(o->k, "HQ-MAIN", hex) == UVS_OK, "%s", o->k->err.message);
+    ck_assert(export_public_key(o->k, pub) == UVS_OK);
+    digest_hex(pub, 32, hex);
+    ck_assert_msg(hq_kiosk_add(o->hq, "TEST-1", hex) == UVS_OK, "%s", o->hq->err.message);
+    snprintf(o->dir, sizeof o->dir, "%s/../media", o->hq->home);
+    ck_assert(mkdir(o->dir, 0700) == 0);
+}
+
+static void office_free(struct office *o)
+{
+    tu_kiosk_free(o->k);
+    tu_kiosk_free(o->hq);
+}
+
+/* Head office sends records in an instruction file; the kiosk applies it. */
+static uv_status send_and_apply(struct office *o, const char *records, int apply)
+{
+    char path[4400], sub[4400];
+    static unsigned n;
+    snprintf(sub, sizeof sub, "%s/f%u", o->dir, ++n);
+    ck_assert(mkdir(sub, 0700) == 0);
+    snprintf(path, sizeof path, "%s/records", o->dir);
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs(records, f);
+    fclose(f);
+    struct hq_instruct_opts opts = {.kiosk = "TEST-1", .records = path, .out_dir = sub};
+    uv_status st = hq_instruct(o->hq, &opts, NULL);
+    if (st != UVS_OK || !apply)
+        return st;
+    char *p[1] = {sub};
+    struct instruct_stats s;
+    st = instruct_apply(o->k, p, 1, NULL, &s);
+    ck_assert_msg(st == UVS_OK, "apply: %s", o->k->err.message);
+    return st;
+}
+
+/* The kiosk exports, head office imports; the credit section of its report. */
+static unsigned export_import_report(struct office *o, char **text)
+{
+    char sub[4400];
+    static unsigned n;
+    struct rec_export e;
+    struct hq_import_stats s;
+    unsigned bad = 99;
+    size_t len = 0;
+    snprintf(sub, sizeof sub, "%s/x%u", o->dir, ++n);
+    ck_assert(mkdir(sub, 0700) == 0);
+    ck_assert_msg(export_run(o->k, sub, &e) == UVS_OK, "%s", o->k->err.message);
+    char *p[1] = {sub};
+    ck_assert_msg(hq_import(o->hq, p, 1, NULL, NULL, &s) == UVS_OK, "%s", o->hq->err.message);
+    FILE *m = open_memstream(text, &len);
+    ck_assert(hq_credit_report(o->hq, m, &bad) == UVS_OK);
+    fclose(m);
+    return bad;
+}
+
+START_TEST(credit_and_time_floor_arrive_in_instruction_files)
+{
+    struct office o;
+    struct rec_receipt r;
+    struct clock_state cs;
+    char rec[256];
+    office_new(&o);
+    o.k->cfg.credit_required = 1;
+    ck_assert_int_eq(vend_sell(o.k, METER, "20.00", &r), UVS_REFUSED);
+    int64_t floor = clock_now(o.k) + 120; /* head office's clock two minutes ahead */
+    snprintf(rec, sizeof rec, "credit,TEST-1,G1,5000,0,%lld,1000\ntime-floor,*,%lld\n",
+             (long long)in_days(o.k, 30), (long long)floor);
+    ck_assert(send_and_apply(&o, rec, 1) == UVS_OK);
+    struct rec_credit c = credit_now(o.k);
+    ck_assert_int_eq(c.money_granted, 5000);
+    ck_assert_int_eq(c.warn_money, 1000);
+    ck_assert(clock_state(o.k, NULL, &cs) == UVS_OK);
+    ck_assert_int_ge(cs.floor, floor);
+    char detail[256];
+    ck_assert_uint_eq(tu_audit_count(o.k, "credit.grant", detail, sizeof detail), 1);
+    ck_assert_uint_eq(tu_audit_count(o.k, "clock.floor", NULL, 0), 1);
+    ck_assert_msg(vend_sell(o.k, METER, "20.00", &r) == UVS_OK, "%s", o.k->err.message);
+    /* malformed credit records are refused at head office already */
+    snprintf(rec, sizeof rec, "credit,TEST-1,G2,-5,0,%lld\n", (long long)in_days(o.k, 30));
+    ck_assert_int_eq(send_and_apply(&o, rec, 0), UVS_INPUT);
+    ck_assert_int_eq(send_and_apply(&o, "credit,TEST-1,G2,5,0\n", 0), UVS_INPUT);
+    ck_assert_int_eq(send_and_apply(&o, "time-floor,*,soon\n", 0), UVS_INPUT);
+    /* one grant id, other amounts: head office refuses to send it */
+    snprintf(rec, sizeof rec, "credit,TEST-1,G1,9000,0,%lld\n", (long long)in_days(o.k, 30));
+    ck_assert_int_eq(send_and_apply(&o, rec, 0), UVS_REFUSED);
+    ck_assert_ptr_nonnull(strstr(o.hq->err.message, "already sent to kiosk TEST-1"));
+    office_free(&o);
+}
+END_TEST
+
+START_TEST(head_office_reconciles_and_shows_a_forged_credit)
+{
+    struct office o;
+    struct rec_receipt r;
+    char rec[256], *text = NULL;
+    office_new(&o);
+    snprintf(rec, sizeof rec, "credit,TEST-1,G1,50000,100000,%lld\n", (long long)in_days(o.k, 30));
+    ck_assert(send_and_apply(&o, rec, 1) == UVS_OK);
+    ck_assert(vend_sell(o.k, METER, "20.00", &r) == UVS_OK);
+    ck_assert(vend_sell(o.k, METER, "30.00", &r) == UVS_OK);
+    /* a second grant sent, not yet applied: shown as pending, not a mismatch */
+    snprintf(rec, sizeof rec, "credit,TEST-1,G2,7000,0,%lld\n", (long long)in_days(o.k, 30));
+    ck_assert(send_and_apply(&o, rec, 0) == UVS_OK);
+    unsigned bad = export_import_report(&o, &text);
+    ck_assert_msg(bad == 0, "%s", text);
+    ck_assert_msg(strstr(text, "money   granted 500.00 - sales received 49.68 = 450.32; reported "
+                               "left 450.32  ok") &&
+                      strstr(text, "energy  granted 100.0 - sales received 28.8 = 71.2; reported "
+                                   "left 71.2  ok") &&
+                      strstr(text, "1 grant(s) sent, not yet confirmed applied (70.00 ZAR"),
+                  "%s", text);
+    free(text);
+
+    /* the kiosk's store is altered: credit taken back without a sale */
+    struct rec_credit c = credit_now(o.k);
+    uint8_t buf[REC_BUF_MAX];
+    c.money_used -= 2000;
+    size_t len = rec_encode(&rec_credit_layout, &c, buf, sizeof buf);
+    DB_TXN *txn;
+    ck_assert(store_begin(&o.k->store, &txn, &o.k->err) == UVS_OK);
+    ck_assert(store_meta_put(&o.k->store, txn, "credit", buf, len, &o.k->err) == UVS_OK);
+    ck_assert(store_commit(txn, &o.k->err) == UVS_OK);
+    ck_assert(vend_sell(o.k, METER, "10.00", &r) == UVS_OK);
+    bad = export_import_report(&o, &text);
+    ck_assert_uint_eq(bad, 1);
+    /* 20.00 more left than the sales received allow; the energy still agrees */
+    ck_assert_msg(strstr(text, "money   granted 500.00 - sales received 59.51 = 440.49; "
+                               "reported left 460.49  MISMATCH") &&
+                      strstr(text, "energy  granted 100.0 - sales received 34.5 = 65.5; reported "
+                                   "left 65.5  ok"),
+                  "%s", text);
+    free(text);
+    office_free(&o);
+}
+END_TEST
+
+Suite *credit_hq_suite(void)
+{
+    Suite *s = suite_create("credit-hq");
+    TCase *tc = tcase_create("through head office");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, credit_and_time_floor_arrive_in_instruction_files);
+    tcase_add_test(tc, head_office_reconciles_and_shows_a_forged_credit);
     suite_add_tcase(s, tc);
     return s;
 }

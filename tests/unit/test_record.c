@@ -163,6 +163,7 @@ static void make_credit_grant(struct rec_credit_grant *g)
     g->warn_money = 50000;
     g->warn_wh = 100000;
     g->applied_at = 1780000000;
+    g->instruction = 7;
 }
 
 /* Every layout with a fully populated sample record. */

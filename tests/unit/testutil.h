@@ -72,5 +72,6 @@ Suite *drvsig_suite(void);
 Suite *drvsign_suite(void);
 Suite *clock_suite(void);
 Suite *credit_suite(void);
+Suite *credit_hq_suite(void);
 
 #endif
