@@ -89,12 +89,6 @@ $(BUILD)/test-drivers/%.so: $(BUILD)/pic/tests/drivers/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared $^ -o $@
 
-# Test fixtures run by the end-to-end tests; never installed.
-TEST_TOOLS := $(patsubst tests/tools/%.c,$(BUILD)/test-tools/%,$(wildcard tests/tools/*.c))
-$(BUILD)/test-tools/%: $(BUILD)/obj/tests/tools/%.o $(BUILD)/libunivend.a
-	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
-
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(STS_LIB_OBJ) $(OPAYGO_LIB_OBJ) $(BUILD)/libunivend.a
 	$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
 
@@ -112,9 +106,8 @@ unit: $(BUILD)/unit-tests $(DRIVERS) $(TEST_DRIVERS)
 	UNIVEND_TEST_DRIVERS=$(abspath $(BUILD))/test-drivers UNIVEND_DRIVERS=$(abspath $(BUILD))/drivers \
 	  ASAN_OPTIONS=detect_leaks=1 $(BUILD)/unit-tests
 
-e2e: $(BUILD)/univend $(BUILD)/univend-kiosk $(DRIVERS) $(TEST_DRIVERS) $(TEST_TOOLS)
+e2e: $(BUILD)/univend $(BUILD)/univend-kiosk $(DRIVERS) $(TEST_DRIVERS)
 	UNIVEND=$(abspath $(BUILD))/univend UNIVEND_KIOSK=$(abspath $(BUILD))/univend-kiosk \
-	  UNIVEND_TEST_TOOLS=$(abspath $(BUILD))/test-tools \
 	  UNIVEND_TEST_DRIVERS=$(abspath $(BUILD))/test-drivers \
 	  UNIVEND_DRIVERS=$(abspath $(BUILD))/drivers \
 	  tests/e2e/run

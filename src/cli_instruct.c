@@ -28,8 +28,8 @@ static int hq_usage(const char *why)
           "  numbered in its own sequence. RECORDS-FILE holds record lines as in\n"
           "  docs/instruction-format.md (tariff, customer, debt, meter, meter-remove, clerk,\n"
           "  clerk-disable, clerk-enable, driver-retire, typeindex, trust-add, revoke-key,\n"
-          "  blacklist, blacklist-remove); --driver embeds a driver package (its .sig\n"
-          "  beside it is taken too).\n",
+          "  blacklist, blacklist-remove, credit, time-floor); --driver embeds a driver\n"
+          "  package (its .sig beside it is taken too).\n",
           stderr);
     return UVS_USAGE;
 }

@@ -67,13 +67,32 @@ bare_kiosk() {
 # the project's top directory (for tests that build against it)
 UV_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
-# grant_credit ID MONEY_MINOR ENERGY_WH EXPIRES_UNIX [WARN_MINOR WARN_WH]: a
-# vending credit grant applied to $T/kiosk as an instruction file's
-# transaction applies it (a test fixture: on a kiosk, credit comes only in
-# signed instruction files)
+# Head office for the tests: $HQ_HOME (default $T/hq), made on first use,
+# with its signing key; the kiosk in $T/kiosk trusts it (under the name
+# $HQ_TRUST_NAME, default HQ-MAIN) and is registered there.
+hq_cli() { UNIVEND_PASSPHRASE=hq-pass "$UNIVEND" --home "${HQ_HOME:-$T/hq}" "$@"; }
+hq_for_kiosk() {
+  local kid
+  kid=$(sed -n 's/^kiosk_id = //p' "$T/kiosk/univend.conf")
+  [ -f "${HQ_HOME:-$T/hq}/univend.conf" ] ||
+    hq_cli init --kiosk-id HQ --kdf-iterations 1000 --credit-required no >/dev/null
+  hq_cli hq pubkey >/dev/null 2>&1 || hq_cli hq keygen >/dev/null
+  local name=${HQ_TRUST_NAME:-HQ-MAIN}
+  uv trust list | grep -q "^$name " || uv trust add "$name" "$(hq_cli hq pubkey)" >/dev/null
+  hq_cli hq kiosk list | grep -q "^$kid " ||
+    hq_cli hq kiosk add "$kid" --pubkey "$(uv export pubkey | cut -d' ' -f2)" >/dev/null
+  echo "$kid"
+}
+# grant_credit ID MONEY_MINOR ENERGY_WH EXPIRES_UNIX [WARN_MINOR WARN_WH]:
+# head office sends a vending credit grant to $T/kiosk in a signed
+# instruction file, and the kiosk applies it
 grant_credit() {
-  : "${UNIVEND_TEST_TOOLS:?set UNIVEND_TEST_TOOLS (run through make)}"
-  "$UNIVEND_TEST_TOOLS/grant_credit" "$T/kiosk" "$@" >/dev/null
+  local kid
+  kid=$(hq_for_kiosk)
+  mkdir -p "$T/instr"
+  hq_cli hq instruct --kiosk "$kid" --out "$T/instr" - \
+    <<<"credit,$kid,$1,$2,$3,$4${5:+,$5}${6:+,$6}" >/dev/null
+  uv instruction apply "$T/instr" >/dev/null
 }
 # a time N days from now, Unix seconds
 days_from_now() { echo $(($(date +%s) + $1 * 86400)); }

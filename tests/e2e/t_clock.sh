@@ -67,3 +67,26 @@ test_clock_set_refuses_a_bad_time_and_a_time_before_the_floor() {
   expect_out "never goes back"
   expect_rc 2 uv clock
 }
+
+test_clock_head_offices_time_is_a_floor() {
+  demo_kiosk
+  local kid
+  kid=$(hq_for_kiosk)
+  mkdir -p "$T/instr"
+  # a kiosk a day behind applies a file made now: head office's time is the floor
+  hq_cli hq instruct --kiosk "$kid" --out "$T/instr" - <<<"customer,*,C9,Nine" >/dev/null
+  expect_rc 0 at -1d "$UNIVEND" --home "$T/kiosk" instruction apply "$T/instr"
+  expect_rc 6 at -1d "$UNIVEND" --home "$T/kiosk" sell --meter 01234567897 --amount 20.00
+  expect_out "earlier than the last sale or head office time"
+  expect_rc 0 uv sell --meter 01234567897 --amount 20.00
+  # a time-floor record an hour ahead
+  hq_cli hq instruct --kiosk "$kid" --out "$T/instr" - \
+    <<<"time-floor,*,$(($(date +%s) + 3600))" >/dev/null
+  expect_rc 0 uv instruction apply "$T/instr"
+  expect_rc 6 uv sell --meter 01234567897 --amount 20.00
+  expect_out "is (1 hour|59 minutes) earlier than the last sale or head office time"
+  expect_rc 0 uv audit list
+  expect_out "clock.floor .*head office time raises the floor"
+  expect_rc 0 uv clock set "$(date -u -d '+61 minutes' '+%Y-%m-%d %H:%M:%S')"
+  expect_rc 0 uv sell --meter 01234567897 --amount 20.00
+}

@@ -56,3 +56,37 @@ test_credit_expired_stops_sales() {
   expect_out "Vending credit expired \(.* left, expired .*\): head office must send new credit"
   [ "$(receipt_count)" -eq 1 ] || die "a refused sale left a receipt"
 }
+
+test_credit_export_carries_it_and_head_office_reconciles() {
+  demo_kiosk
+  grant_credit G1 50000 0 "$(days_from_now 30)" 10000
+  uv sell --meter 01234567897 --amount 20.00 >/dev/null
+  uv sell --meter 01234567897 --amount 30.00 >/dev/null
+  mkdir -p "$T/exp"
+  expect_rc 0 uv export --dir "$T/exp"
+  local f=("$T"/exp/*.uvx)
+  grep -q '^UNIVEND-EXPORT 3$' "${f[0]}" || die "the export is not format 3"
+  grep -q '^credit_money_granted=50000$' "${f[0]}" || die "no credit granted in the export"
+  grep -q '^credit_money_left=45032$' "${f[0]}" || die "no credit left in the export"
+  expect_rc 0 hq_cli import "$T/exp"
+  expect_rc 0 hq_cli hq report
+  expect_out "DEMO-1 +money +granted 500.00 - sales received 49.68 = 450.32; reported left 450.32  ok"
+  expect_no_out "MISMATCH"
+
+  # a rogue head office the supervisor was made to trust grants credit that
+  # head office never sent: the kiosk sells on it, head office sees it
+  HQ_HOME="$T/rogue" HQ_TRUST_NAME=ROGUE hq_for_kiosk >/dev/null
+  mkdir -p "$T/rogue-usb"
+  HQ_HOME="$T/rogue" hq_cli hq instruct --kiosk DEMO-1 --out "$T/rogue-usb" - <<<"customer,*,X1,X" >/dev/null
+  HQ_HOME="$T/rogue" hq_cli hq instruct --kiosk DEMO-1 --out "$T/rogue-usb" - \
+    <<<"credit,DEMO-1,R1,100000,0,$(days_from_now 30)" >/dev/null
+  expect_rc 6 uv instruction apply "$T/rogue-usb"       # its file 1 clashes; file 2 applies
+  expect_out "applied .*instruction 2"
+  uv sell --meter 01234567897 --amount 40.00 >/dev/null
+  rm -f "$T"/exp/*.uvx
+  expect_rc 0 uv export --dir "$T/exp"
+  expect_rc 0 hq_cli import "$T/exp"
+  expect_rc 0 hq_cli hq report
+  expect_out "DEMO-1 +money +granted 500.00 - sales received 89.53 = 410.47; reported left 1410.47  MISMATCH"
+  expect_out "the kiosk reports 1500.00 granted; head office's confirmed grants are 500.00"
+}
