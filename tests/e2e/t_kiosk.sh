@@ -675,7 +675,7 @@ test_kiosk_credit_used_up_stops_sales() {
   wait_for "Press Enter to log in|Enter your clerk id"
   login super 1234
   keys 5
-  wait_for "8  Clock"
+  wait_for "9  Clock"
   grep -q "Vending credit: Vending credit used up" <<<"$SCREEN" || die "no credit line for the supervisor"
   kiosk_stop
   [ "$(receipt_count)" -eq 1 ] || die "expected exactly the one sale"
