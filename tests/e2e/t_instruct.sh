@@ -57,7 +57,7 @@ test_full_offline_cycle() {
   expect_out "Debt recovered"
   # the next export confirms the instruction; head office sees it applied
   expect_rc 0 uv export --dir "$T/exp"
-  grep -q '^UNIVEND-EXPORT 2$' "$T/exp"/*.uvx || die "export is not version 2"
+  grep -q '^UNIVEND-EXPORT 3$' "$T/exp"/*.uvx || die "export is not version 3 (instructions and credit)"
   grep -q '^instructions=1$' "$T/exp"/*.uvx || die "export does not confirm the instruction"
   local later=$(( $(date +%s) + 86400 ))
   printf 'customer,*,C3,Later\ntariff,*,RES,Residential,%s,1500,0,0,0:200000\n' "$later" |
