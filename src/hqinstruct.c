@@ -11,6 +11,7 @@
 
 #include "audit.h"
 #include "digest.h"
+#include "drvsig.h"
 #include "hqcredit.h"
 #include "hqkey.h"
 #include "instructfile.h"
@@ -203,18 +204,45 @@ static uv_status add_driver(struct uv_ctx *ctx, const char *path, FILE *body, ui
     if ((st = read_all(ctx, path, &so, &so_len)) != UVS_OK)
         return st;
     snprintf(sigpath, sizeof sigpath, "%s.sig", path);
-    if (access(sigpath, F_OK) == 0 && (st = read_all(ctx, sigpath, &sig, &sig_len)) != UVS_OK) {
+    if (access(sigpath, F_OK) != 0) {
+        free(so);
+        return uv_fail(&ctx->err, UVS_REFUSED,
+                       "driver %s is not signed (no %s.sig beside it): sign it first with "
+                       "'univend driver sign %s'; kiosks take only signed drivers",
+                       base, base, path);
+    }
+    if ((st = read_all(ctx, sigpath, &sig, &sig_len)) != UVS_OK) {
         free(so);
         return st;
     }
     uint8_t sha[32];
     digest_sha256(so, so_len, sha);
     digest_hex(sha, 32, hex_sha);
+    /* the package carries only what kiosks will accept: this head office's
+       own signature over these very bytes; its codes are the approved ones */
+    struct drvsig d;
+    uint8_t own[32];
+    st = drvsig_parse_verified(sig, sig_len, &d, &ctx->err);
+    if (st == UVS_OK && memcmp(d.sha256, sha, 32) != 0)
+        st = uv_fail(&ctx->err, UVS_REFUSED,
+                     "%s.sig was made for other bytes than %s (SHA-256 differs): sign the "
+                     "driver again",
+                     base, base);
+    if (st == UVS_OK && (st = hqkey_public(ctx, own)) == UVS_OK && memcmp(d.signer, own, 32) != 0)
+        st = uv_fail(&ctx->err, UVS_REFUSED,
+                     "%s.sig is signed by another key than this head office's: kiosks would "
+                     "refuse it; sign the driver here with 'univend driver sign %s'",
+                     base, path);
+    if (st != UVS_OK) {
+        free(so);
+        free(sig);
+        return st;
+    }
     char codes[UV_TYPE_CODES_MAX * (UV_TYPE_CODE_MAX + 1) + 1] = "";
-    for (unsigned i = 0; i < pr.info.n_codes; i++) {
+    for (unsigned i = 0; i < d.n_codes; i++) {
         if (i)
             strcat(codes, " ");
-        strcat(codes, pr.info.codes[i]);
+        strcat(codes, d.codes[i]);
     }
     char *so_hex = malloc(2 * so_len + 1), *sig_hex = malloc(2 * sig_len + 1);
     if (so_hex == NULL || sig_hex == NULL) {

@@ -10,6 +10,7 @@
 #include "audit.h"
 #include "clock.h"
 #include "digest.h"
+#include "drvsig.h"
 #include "instruct_apply.h"
 #include "textrec.h"
 #include "typeindex.h"
@@ -188,66 +189,77 @@ static void remember(struct instr_run *run, const char *name)
         snprintf(run->created[run->n_created++], sizeof run->created[0], "%s", name);
 }
 
-static int info_has_code(const struct uv_driver_info *info, const char *code)
-{
-    for (unsigned i = 0; i < info->n_codes; i++)
-        if (strcmp(info->codes[i], code) == 0)
-            return 1;
-    return 0;
-}
-
-/* Probe dir/file (in a child, with the time limit); its hash must be sha. */
-static uv_status probe(struct uv_ctx *ctx, const char *file, const uint8_t sha[32],
-                       const char *mismatch, struct uv_probe *pr)
+/* The SHA-256 of dir/file must be sha. */
+static uv_status file_is(struct uv_ctx *ctx, const char *file, const uint8_t sha[32],
+                         const char *mismatch)
 {
     char path[4200];
+    uint8_t have[32];
     snprintf(path, sizeof path, "%s/%s", ctx->cfg.driver_dir, file);
-    uv_status st = loader_probe(path, file, &ctx->svc, ctx, typeindex_time_limit_ms(), pr);
-    if (st != UVS_OK)
-        return uv_fail(&ctx->err, st, "%s", pr->message);
-    if (memcmp(pr->sha256, sha, 32) != 0)
-        return uv_fail(&ctx->err, UVS_REFUSED, "driver file %s %s", file, mismatch);
-    return UVS_OK;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return uv_fail(&ctx->err, UVS_NOTFOUND, "driver file %s is not in the driver directory",
+                       file);
+    uv_status st = digest_sha256_fd(fd, have, &ctx->err);
+    close(fd);
+    if (st == UVS_OK && memcmp(have, sha, 32) != 0)
+        st = uv_fail(&ctx->err, UVS_REFUSED, "driver file %s %s", file, mismatch);
+    return st;
 }
 
-/* Map code -> file in the type index, replacing what served it. */
-static uv_status map_code(struct uv_ctx *ctx, DB_TXN *txn, const char *code, const char *file,
-                          const struct uv_probe *pr, const struct instr_record *r,
-                          const char *action)
+/* Give the type codes (space-separated) to driver file, replacing whatever
+   served them. The type index checks head office's signature (sig, or
+   FILE.sig beside it when sig is NULL), probes the driver in a child and
+   keeps the signature with each entry, exactly as `driver register` does. */
+static uv_status install_codes(struct uv_ctx *ctx, DB_TXN *txn, const char *file,
+                               const char *codes, const char *sig, size_t sig_len,
+                               const struct instr_record *r, const char *action)
 {
-    struct rec_typeidx e;
-    char hex[65], by[48];
-    memset(&e, 0, sizeof e);
-    snprintf(e.code, sizeof e.code, "%s", code);
-    snprintf(e.file, sizeof e.file, "%s", file);
-    snprintf(e.driver, sizeof e.driver, "%s", pr->info.name);
-    snprintf(e.version, sizeof e.version, "%s", pr->info.version);
-    snprintf(e.vendor, sizeof e.vendor, "%s", pr->info.vendor);
-    memcpy(e.sha256, pr->sha256, 32);
-    e.registered_at = clock_now(ctx);
-    snprintf(e.registered_by, sizeof e.registered_by, "%s", ctx->actor);
-    uv_status st = store_put_rec(&ctx->store, txn, UV_DB_TYPEIDX, code, strlen(code),
-                                 &rec_typeidx_layout, &e, 0, &ctx->err);
-    digest_hex(pr->sha256, 32, hex);
+    char tmp[INSTR_FIELD_MAX], list[INSTR_FIELD_MAX] = "", by[48];
+    uv_status st = UVS_OK;
+    ik_by(r, by, sizeof by);
+    snprintf(tmp, sizeof tmp, "%s", codes);
+    char *sv = NULL;
+    for (char *c = strtok_r(tmp, " ", &sv); st == UVS_OK && c; c = strtok_r(NULL, " ", &sv)) {
+        struct rec_typeidx e;
+        st = store_get_rec(&ctx->store, txn, UV_DB_TYPEIDX, c, strlen(c), &rec_typeidx_layout, &e,
+                           1, &ctx->err);
+        if (st == UVS_OK && strcmp(e.file, file) != 0) {
+            st = store_del(&ctx->store, txn, UV_DB_TYPEIDX, c, strlen(c), &ctx->err);
+            if (st == UVS_OK)
+                st = audit_append(ctx, txn, "driver.replace", c, "%s %s %s gives way to %s, by %s",
+                                  e.file, e.driver, e.version, file, by);
+        } else if (st == UVS_NOTFOUND) {
+            st = UVS_OK;
+        }
+        size_t l = strlen(list);
+        snprintf(list + l, sizeof list - l, "%s%s", l ? "," : "", c);
+    }
     if (st == UVS_OK)
-        st = audit_append(ctx, txn, action, code, "%s %s %s sha256=%s, by %s", file,
-                          pr->info.name, pr->info.version, hex, ik_by(r, by, sizeof by));
+        st = typeindex_register_txn(ctx, txn, file, list, sig, sig_len, NULL);
+    if (st == UVS_OK)
+        st = audit_append(ctx, txn, action, file, "type codes %s, by %s", codes, by);
     return st;
 }
 
 uv_status ik_driver_apply(struct uv_ctx *ctx, DB_TXN *txn, const struct instr_record *r)
 {
     struct package p;
-    struct uv_probe pr;
     int created = 0;
     uv_status st = package_of(r, &p, &ctx->err);
     if (st != UVS_OK)
         return st;
     const char *file = r->f[0];
-    st = place_file(ctx, ctx->cfg.driver_dir, file, p.so, p.so_len, &created);
+    if (p.sig_len == 0 || p.sig_len > DRVSIG_MAX)
+        st = uv_fail(&ctx->err, UVS_REFUSED,
+                     "driver package %s carries no head office signature; kiosks take only "
+                     "signed drivers",
+                     file);
+    if (st == UVS_OK)
+        st = place_file(ctx, ctx->cfg.driver_dir, file, p.so, p.so_len, &created);
     if (st == UVS_OK && created)
         remember(r->run, file);
-    if (st == UVS_OK && p.sig_len) { /* the detached signature beside it */
+    if (st == UVS_OK) { /* the detached signature beside it */
         char sig_name[140];
         snprintf(sig_name, sizeof sig_name, "%s.sig", file);
         st = place_file(ctx, ctx->cfg.driver_dir, sig_name, p.sig, p.sig_len, &created);
@@ -255,17 +267,10 @@ uv_status ik_driver_apply(struct uv_ctx *ctx, DB_TXN *txn, const struct instr_re
             remember(r->run, sig_name);
     }
     if (st == UVS_OK)
-        st = probe(ctx, file, p.sha, "changed while it was checked", &pr);
-    char tmp[INSTR_FIELD_MAX];
-    snprintf(tmp, sizeof tmp, "%s", r->f[1]);
-    char *sv = NULL;
-    for (char *c = strtok_r(tmp, " ", &sv); st == UVS_OK && c; c = strtok_r(NULL, " ", &sv)) {
-        if (!info_has_code(&pr.info, c))
-            st = uv_fail(&ctx->err, UVS_REFUSED, "driver %s (%s) does not serve type code %s",
-                         file, pr.info.name, c);
-        else
-            st = map_code(ctx, txn, c, file, &pr, r, "driver.install");
-    }
+        st = file_is(ctx, file, p.sha, "changed while it was installed");
+    if (st == UVS_OK)
+        st = install_codes(ctx, txn, file, r->f[1], (const char *)p.sig, p.sig_len, r,
+                           "driver.install");
     package_free(&p);
     if (st == UVS_OK)
         r->run->drivers++;
@@ -340,16 +345,11 @@ uv_status ik_typeindex_check(const struct instr_record *r, struct uv_error *err)
 uv_status ik_typeindex_apply(struct uv_ctx *ctx, DB_TXN *txn, const struct instr_record *r)
 {
     uint8_t sha[32];
-    struct uv_probe pr;
     tr_parse_hex(r->f[2], strlen(r->f[2]), sha, 32);
-    uv_status st = probe(ctx, r->f[1], sha,
-                         "here is not the one head office names (SHA-256 differs)", &pr);
-    if (st != UVS_OK)
-        return st;
-    if (!info_has_code(&pr.info, r->f[0]))
-        return uv_fail(&ctx->err, UVS_REFUSED, "driver %s (%s) does not serve type code %s",
-                       r->f[1], pr.info.name, r->f[0]);
-    st = map_code(ctx, txn, r->f[0], r->f[1], &pr, r, "driver.register");
+    uv_status st = file_is(ctx, r->f[1], sha,
+                           "here is not the one head office names (SHA-256 differs)");
+    if (st == UVS_OK)
+        st = install_codes(ctx, txn, r->f[1], r->f[0], NULL, 0, r, "driver.map");
     if (st == UVS_OK)
         r->run->drivers++;
     return st;

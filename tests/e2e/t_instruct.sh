@@ -17,6 +17,14 @@ setup_pair() {
   mkdir -p "$T/usb" "$T/exp"
 }
 
+# a copy of a driver signed by head office, as it packages drivers
+hq_signed() {
+  mkdir -p "$T/pkg"
+  cp "$1" "$T/pkg/"
+  hq driver sign "$T/pkg/$(basename "$1")" >/dev/null
+  echo "$T/pkg/$(basename "$1")"
+}
+
 # the master data of a new kiosk, as head office sends it
 cat_master_data() {
   cat <<'R'
@@ -36,7 +44,7 @@ R
 test_full_offline_cycle() {
   setup_pair
   cat_master_data >"$T/records"
-  expect_rc 0 hq hq instruct --kiosk K1 --out "$T/usb" --driver "$UNIVEND_DRIVERS/sts.so" "$T/records"
+  expect_rc 0 hq hq instruct --kiosk K1 --out "$T/usb" --driver "$(hq_signed "$UNIVEND_DRIVERS/sts.so")" "$T/records"
   expect_out "wrote .*/instruct-K1-00000001.uvi: for kiosk:K1, 10 record\(s\)"
   # the kiosk applies it: driver, tariffs, customers, meters, clerks
   expect_rc 0 uv instruction apply "$T/usb"
@@ -148,7 +156,7 @@ test_failure_half_way_leaves_the_kiosk_as_before() {
   setup_pair
   # a driver package, good records, and a last record that cannot apply
   { cat_master_data; echo "meter,K1,01234567913,STS-EA07,NOBODY,RES,sgc=123456,ti=01,krn=1"; } >"$T/records"
-  expect_rc 0 hq hq instruct --kiosk K1 --out "$T/usb" --driver "$UNIVEND_DRIVERS/sts.so" "$T/records"
+  expect_rc 0 hq hq instruct --kiosk K1 --out "$T/usb" --driver "$(hq_signed "$UNIVEND_DRIVERS/sts.so")" "$T/records"
   local snap
   snap() { local c; for c in "driver list" "tariff list" "customer list" "meter list" "clerk list" \
                      "blacklist list" "instruction list" "trust list"; do uv $c; done; ls -A "$T/drivers"; }
@@ -166,6 +174,7 @@ test_failure_half_way_leaves_the_kiosk_as_before() {
 test_driver_package_is_used_for_the_next_sale() {
   setup_pair
   cp "$UNIVEND_TEST_DRIVERS/good_a.so" "$T/drivers/"
+  sign_drivers "$T/drivers/good_a.so"
   uv driver register good_a.so >/dev/null
   uv customer add C1 --name One >/dev/null
   uv tariff add RES --price 1.00 >/dev/null
@@ -173,7 +182,7 @@ test_driver_package_is_used_for_the_next_sale() {
   expect_rc 0 uv sell --meter M1 --amount 10.00
   expect_out "good-a"
   # head office sends another driver for TST-A1 (and TST-D1)
-  expect_rc 0 hq hq instruct --kiosk K1 --out "$T/usb" --driver "$UNIVEND_TEST_DRIVERS/dup_a.so"
+  expect_rc 0 hq hq instruct --kiosk K1 --out "$T/usb" --driver "$(hq_signed "$UNIVEND_TEST_DRIVERS/dup_a.so")"
   expect_rc 0 uv instruction apply "$T/usb"
   expect_rc 0 uv driver list
   expect_out "^TST-A1 +dup_a.so +dup-a"
@@ -183,6 +192,11 @@ test_driver_package_is_used_for_the_next_sale() {
   expect_no_out "good-a"
   expect_rc 0 uv receipt show 2
   expect_out "dup-a"
+  # installed as `driver register` would: signature kept, the old one replaced
+  expect_rc 0 uv audit list
+  expect_out "driver.replace +TST-A1 .*good_a.so good-a .* gives way to dup_a.so"
+  expect_out "driver.install +dup_a.so .*type codes .*TST-A1"
+  expect_rc 0 uv driver verify TST-A1
   # and a type code can be retired, once no meter uses it
   printf 'driver-retire,*,TST-A1\n' >"$T/retire"
   expect_rc 0 hq hq instruct --kiosk K1 --out "$T/usb" "$T/retire"
@@ -224,6 +238,20 @@ test_head_office_refuses_what_a_kiosk_would_refuse() {
   expect_rc 4 hq hq instruct --kiosk NOPE --out "$T/usb" "$T/bad"
   expect_rc 7 hq hq instruct --kiosk K1 --out "$T/usb" --driver "$UNIVEND_TEST_DRIVERS/bad_magic.so"
   expect_out "not a univend driver"
+  # a driver package needs this head office's own signature over its bytes
+  expect_rc 6 hq hq instruct --kiosk K1 --out "$T/usb" --driver "$UNIVEND_DRIVERS/sts.so"
+  expect_out "driver sts.so is not signed .*univend driver sign"
+  local pkg
+  pkg=$(hq_signed "$UNIVEND_DRIVERS/sts.so")
+  hq2 init --kiosk-id HQ2 --kdf-iterations 1000 >/dev/null
+  hq2 hq keygen >/dev/null
+  hq2 driver sign "$pkg" >/dev/null
+  expect_rc 6 hq hq instruct --kiosk K1 --out "$T/usb" --driver "$pkg"
+  expect_out "signed by another key than this head office's"
+  hq driver sign "$pkg" >/dev/null
+  printf 'x' >>"$pkg"
+  expect_rc 6 hq hq instruct --kiosk K1 --out "$T/usb" --driver "$pkg"
+  expect_out "made for other bytes"
   [ -z "$(ls -A "$T/usb")" ] || die "a refused build left a file"
   # nothing was numbered: the next good file is still instruction 1
   echo "customer,*,C1,One" >"$T/good"
