@@ -26,6 +26,8 @@ override LDFLAGS += $(SANFLAGS)
 endif
 CURSES_CFLAGS := $(shell pkg-config --cflags ncursesw 2>/dev/null)
 CURSES_LIBS   := $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+PCSC_CFLAGS := $(shell pkg-config --cflags libpcsclite 2>/dev/null || echo -I/usr/include/PCSC)
+PCSC_LIBS   := $(shell pkg-config --libs libpcsclite 2>/dev/null || echo -lpcsclite)
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
@@ -48,6 +50,7 @@ UI_OBJ   := $(UI_SRC:%.c=$(BUILD)/obj/%.o)
 all: $(BUILD)/univend $(BUILD)/univend-kiosk $(DRIVERS)
 
 $(BUILD)/obj/src/ctx.o: override CFLAGS += -DUV_DRIVER_DIR='"$(DRIVER_DIR)"'
+$(BUILD)/obj/src/cardchan.o: override CFLAGS += $(PCSC_CFLAGS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -66,7 +69,7 @@ $(BUILD)/libunivend.a: $(CORE_OBJ)
 	ar rcs $@ $^
 
 $(BUILD)/univend: $(BUILD)/obj/src/main.o $(BUILD)/libunivend.a
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(PCSC_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/obj/ui/%.o: ui/%.c
 	@mkdir -p $(dir $@)
@@ -74,7 +77,7 @@ $(BUILD)/obj/ui/%.o: ui/%.c
 
 # The clerk's full-screen kiosk (ncursesw).
 $(BUILD)/univend-kiosk: $(UI_OBJ) $(BUILD)/libunivend.a
-	$(CC) $(LDFLAGS) $^ $(CURSES_LIBS) $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(CURSES_LIBS) $(PCSC_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/drivers/sts.so: $(BUILD)/pic/drivers/sts/sts_driver.o $(STS_LIB_OBJ)
 	@mkdir -p $(dir $@)
@@ -90,10 +93,10 @@ $(BUILD)/test-drivers/%.so: $(BUILD)/pic/tests/drivers/%.o
 	$(CC) $(LDFLAGS) -shared $^ -o $@
 
 $(BUILD)/unit-tests: $(UNIT_OBJ) $(STS_LIB_OBJ) $(OPAYGO_LIB_OBJ) $(BUILD)/libunivend.a
-	$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(LDLIBS) -o $@
+	$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(PCSC_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/bench: $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(STS_LIB_OBJ) $(BUILD)/libunivend.a
-	$(CC) $(LDFLAGS) $^ $(LDLIBS) -lm -o $@
+	$(CC) $(LDFLAGS) $^ $(PCSC_LIBS) $(LDLIBS) -lm -o $@
 
 # ---- tests: always under AddressSanitizer + UBSan ------------------------
 SAN_BUILD := $(BUILD)/san

@@ -33,6 +33,7 @@ void config_defaults(struct uv_config *c, const char *default_driver_dir)
     c->db_cache_mb = 8;
     c->clock_tolerance_minutes = 5;
     c->clock_jump_days = 7;
+    c->card_wait_seconds = 30;
 }
 
 /* A whole number in [lo, hi]. */
@@ -129,6 +130,14 @@ static uv_status apply(struct uv_config *c, const char *name, const char *v, uns
     }
     if (strcmp(name, "printer") == 0)
         return set_str(c->printer, sizeof c->printer, v, line, name, err);
+    if (strcmp(name, "card_reader") == 0 || strcmp(name, "sam_reader") == 0) {
+        char *dst = name[0] == 'c' ? c->card_reader : c->sam_reader;
+        for (const char *p = v; *p; p++)
+            if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                return uv_fail(err, UVS_INPUT, "univend.conf line %u: %s is not printable", line,
+                               name);
+        return set_str(dst, sizeof c->card_reader, v, line, name, err);
+    }
     if (strcmp(name, "printer_format") == 0) {
         if (strcmp(v, "escpos") != 0 && strcmp(v, "text") != 0)
             return uv_fail(err, UVS_INPUT, "univend.conf line %u: printer_format is escpos or text",
@@ -174,6 +183,7 @@ static uv_status apply(struct uv_config *c, const char *name, const char *v, uns
         {"db_cache_mb", 1, 65536, offsetof(struct uv_config, db_cache_mb), 0},
         {"clock_tolerance_minutes", 0, 1440, offsetof(struct uv_config, clock_tolerance_minutes), 0},
         {"clock_jump_days", 0, 3650, offsetof(struct uv_config, clock_jump_days), 0},
+        {"card_wait_seconds", 1, 600, offsetof(struct uv_config, card_wait_seconds), 0},
     };
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; i++) {
         if (strcmp(name, nums[i].name) != 0)

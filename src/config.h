@@ -41,6 +41,10 @@ struct uv_config {
                                   to sell, 0 sell (credit.h)            */
     unsigned clock_jump_days;  /* past the last activity by more: a supervisor
                                   confirms the time; 0 off              */
+    /* card readers (PC/SC): a name matches a reader whose name starts with it */
+    char card_reader[128];     /* UV_SLOT_USER, the customer's card; "" none */
+    char sam_reader[128];      /* UV_SLOT_SAM, a secure access module; "" none */
+    unsigned card_wait_seconds;/* how long a card sale waits for the card */
     /* driver.<name>.<key> = value lines, passed to that driver's open() */
     struct { char driver[32]; char name[32]; char value[128]; } driver_opts[UV_DRIVER_CONFIG_MAX];
     size_t n_driver_opts;

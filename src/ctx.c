@@ -33,6 +33,7 @@ uv_status uv_ctx_open(struct uv_ctx *ctx)
     uv_status st = config_load(&ctx->cfg, path, &ctx->err);
     if (st != UVS_OK)
         return st;
+    services_init(ctx); /* the card services, now that the readers are known */
     snprintf(path, sizeof path, "%s/db", ctx->home);
     st = store_open_sized(&ctx->store, path, 0, ctx->cfg.db_cache_mb, &ctx->err);
     if (st != UVS_OK)
@@ -46,6 +47,7 @@ void uv_ctx_close(struct uv_ctx *ctx)
     for (size_t i = 0; i < ctx->n_loaded; i++)
         loader_unload(&ctx->loaded[i]);
     ctx->n_loaded = 0;
+    cardchan_close(&ctx->cards);
     keystore_lock(&ctx->keys);
     if (ctx->store_open)
         store_close(&ctx->store);

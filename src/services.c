@@ -1,4 +1,4 @@
-/* services.c — what the host offers drivers: log, clock, random, keys, wipe. */
+/* services.c — what the host offers drivers: log, clock, random, keys, wipe, cards. */
 #include "services.h"
 
 #include "clock.h"
@@ -63,6 +63,39 @@ static int svc_key_get(void *host, const char *ref, void *buf, size_t cap, size_
     return st == UVS_OK ? UV_OK : UV_E_KEY_INVALID;
 }
 
+/* The card channel (src/cardchan.c), for drivers. */
+static int svc_card_readers(void *host, char *buf, size_t cap, size_t *len)
+{
+    return cardchan_readers(&((struct uv_ctx *)host)->cards, buf, cap, len);
+}
+
+static int svc_card_wait(void *host, uint32_t slot, int present, uint32_t timeout_ms)
+{
+    return cardchan_wait(&((struct uv_ctx *)host)->cards, slot, present, timeout_ms);
+}
+
+static int svc_card_connect(void *host, uint32_t slot)
+{
+    return cardchan_connect(&((struct uv_ctx *)host)->cards, slot);
+}
+
+static int svc_card_atr(void *host, uint32_t slot, uint8_t *atr, size_t cap, size_t *len)
+{
+    return cardchan_atr(&((struct uv_ctx *)host)->cards, slot, atr, cap, len);
+}
+
+static int svc_card_transmit(void *host, uint32_t slot, const uint8_t *cmd, size_t cmd_len,
+                             uint8_t *resp, size_t resp_cap, size_t *resp_len)
+{
+    return cardchan_transmit(&((struct uv_ctx *)host)->cards, slot, cmd, cmd_len, resp, resp_cap,
+                             resp_len);
+}
+
+static int svc_card_disconnect(void *host, uint32_t slot, int reset)
+{
+    return cardchan_disconnect(&((struct uv_ctx *)host)->cards, slot, reset);
+}
+
 void services_init(struct uv_ctx *ctx)
 {
     memset(&ctx->svc, 0, sizeof ctx->svc);
@@ -74,6 +107,16 @@ void services_init(struct uv_ctx *ctx)
     ctx->svc.random = svc_random;
     ctx->svc.key_get = svc_key_get;
     ctx->svc.wipe = svc_wipe;
+    cardchan_close(&ctx->cards);
+    cardchan_init(&ctx->cards, ctx->cfg.card_reader, ctx->cfg.sam_reader);
+    if (cardchan_configured(&ctx->cards)) {
+        ctx->svc.card_readers = svc_card_readers;
+        ctx->svc.card_wait = svc_card_wait;
+        ctx->svc.card_connect = svc_card_connect;
+        ctx->svc.card_atr = svc_card_atr;
+        ctx->svc.card_transmit = svc_card_transmit;
+        ctx->svc.card_disconnect = svc_card_disconnect;
+    }
 }
 
 static uv_status read_file_line(const char *path, char *buf, size_t cap, struct uv_error *err)

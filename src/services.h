@@ -4,7 +4,8 @@
 
 #include "univend.h"
 
-/* Fill ctx->svc; the host handle drivers get back is ctx itself. */
+/* Fill ctx->svc; the host handle drivers get back is ctx itself. The card
+   services are there only when univend.conf names a card or SAM reader. */
 void services_init(struct uv_ctx *ctx);
 /* Unlock the key store if it is not: passphrase from passphrase_file,
    else $UNIVEND_PASSPHRASE, else asked on the terminal. */

@@ -14,6 +14,7 @@
 
 #include "../db/store.h"
 #include "../drivers/univend_driver.h"
+#include "cardchan.h"
 #include "config.h"
 #include "keystore.h"
 #include "loader.h"
@@ -37,13 +38,15 @@ struct uv_ctx {
     size_t n_loaded;
     int64_t clock_offset;        /* supervisor's correction of the host's
                                     clock (clock.h), read from the store   */
+    struct uv_cardchan cards;    /* the card readers (PC/SC), opened lazily */
 };
 
 /* Initialise a context for home (nothing opened yet). */
 void uv_ctx_init(struct uv_ctx *ctx, const char *home, const char *actor);
-/* Read univend.conf and open the store (running recovery if needed). */
+/* Read univend.conf (binding the card slots to their readers) and open the
+   store (running recovery if needed). */
 uv_status uv_ctx_open(struct uv_ctx *ctx);
-/* Close drivers, wipe keys, close the store. */
+/* Close drivers and card readers, wipe keys, close the store. */
 void uv_ctx_close(struct uv_ctx *ctx);
 
 /* Directory the build put its drivers in (compiled in). */

@@ -46,6 +46,9 @@ START_TEST(defaults)
     ck_assert_str_eq(c.driver_dir, DDIR);
     ck_assert_str_eq(c.passphrase_file, "");
     ck_assert_uint_eq(c.n_driver_opts, 0);
+    ck_assert_str_eq(c.card_reader, "");
+    ck_assert_str_eq(c.sam_reader, "");
+    ck_assert_uint_eq(c.card_wait_seconds, 30);
 
     /* an empty file (or only comments) leaves the defaults and is valid */
     struct uv_config d;
@@ -73,6 +76,11 @@ START_TEST(every_key)
     ck_assert_int_eq(c.max_sale, 50000);
     ck_assert_str_eq(c.driver_dir, "/usr/local/lib/univend");
     ck_assert_str_eq(c.passphrase_file, "/etc/univend/pass phrase"); /* inner space kept */
+    /* card readers: names with inner blanks, trimmed at the ends */
+    parse_ok(&c, "card_reader = Virtual PCD 00 00  \nsam_reader=ACS ACR39U\ncard_wait_seconds = 90\n");
+    ck_assert_str_eq(c.card_reader, "Virtual PCD 00 00");
+    ck_assert_str_eq(c.sam_reader, "ACS ACR39U");
+    ck_assert_uint_eq(c.card_wait_seconds, 90);
     /* a later line overrides an earlier one */
     parse_ok(&c, "kiosk_id = A\nkiosk_id = B\n");
     ck_assert_str_eq(c.kiosk_id, "B");
@@ -135,6 +143,12 @@ START_TEST(bad_values)
     parse_bad("currency = ZARR\n", "currency");
     parse_bad("currency = Z4R\n", "currency");
     parse_bad("currency_decimals = 5\n", "currency_decimals");
+    parse_bad("card_wait_seconds = 0\n", "card_wait_seconds must be 1..600");
+    parse_bad("card_wait_seconds = 601\n", "card_wait_seconds");
+    parse_bad("card_reader = \x01reader\n", "card_reader is not printable");
+    parse_bad("sam_reader = A very long reader name that goes on and on and on and on and on and "
+              "on and on and on and on and on and on and on and on and on and on and on and on\n",
+              "sam_reader is too long"); /* 148 characters: more than 127 */
     parse_bad("currency_decimals = -1\n", "currency_decimals");
     parse_bad("currency_decimals = 02\n", "currency_decimals");
     parse_bad("currency_decimals =\n", "currency_decimals");
