@@ -37,7 +37,12 @@ STS_SRC  := drivers/sts/sts_token.c drivers/sts/sts_crypt.c
 STS_LIB_OBJ := $(STS_SRC:%.c=$(BUILD)/pic/%.o)
 OPAYGO_SRC := $(filter-out drivers/openpaygo/openpaygo_driver.c,$(wildcard drivers/openpaygo/*.c))
 OPAYGO_LIB_OBJ := $(OPAYGO_SRC:%.c=$(BUILD)/pic/%.o)
-DRIVERS  := $(BUILD)/drivers/sts.so $(if $(wildcard drivers/openpaygo/openpaygo_driver.c),$(BUILD)/drivers/openpaygo.so)
+# card drivers share the key derivation and CMAC of docs/cards.md
+CARDKEY_SRC := drivers/cardkey/cardkey.c
+MEMCARD_SRC := drivers/memcard/memcard_card.c
+CARD_LIB_OBJ := $(CARDKEY_SRC:%.c=$(BUILD)/pic/%.o) $(MEMCARD_SRC:%.c=$(BUILD)/pic/%.o)
+DRIVERS  := $(BUILD)/drivers/sts.so $(if $(wildcard drivers/openpaygo/openpaygo_driver.c),$(BUILD)/drivers/openpaygo.so) \
+            $(BUILD)/drivers/memcard.so
 TEST_DRIVER_SRC := $(wildcard tests/drivers/*.c)
 TEST_DRIVERS := $(TEST_DRIVER_SRC:tests/drivers/%.c=$(BUILD)/test-drivers/%.so)
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -58,7 +63,8 @@ $(BUILD)/obj/%.o: %.c
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Isrc -Idrivers/sts -Idrivers/openpaygo -MMD -MP -c $< -o $@
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) -Isrc -Idrivers/sts -Idrivers/openpaygo -Idrivers/memcard \
+	  -Idrivers/cardkey -MMD -MP -c $< -o $@
 
 $(BUILD)/pic/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -87,12 +93,17 @@ $(BUILD)/drivers/openpaygo.so: $(BUILD)/pic/drivers/openpaygo/openpaygo_driver.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now $^ $(LDLIBS) -o $@
 
+$(BUILD)/drivers/memcard.so: $(BUILD)/pic/drivers/memcard/memcard_driver.o \
+    $(MEMCARD_SRC:%.c=$(BUILD)/pic/%.o) $(CARDKEY_SRC:%.c=$(BUILD)/pic/%.o)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now $^ $(LDLIBS) -o $@
+
 # Deliberately broken drivers for the loader's refusal tests.
 $(BUILD)/test-drivers/%.so: $(BUILD)/pic/tests/drivers/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared $^ -o $@
 
-$(BUILD)/unit-tests: $(UNIT_OBJ) $(STS_LIB_OBJ) $(OPAYGO_LIB_OBJ) $(BUILD)/libunivend.a
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(STS_LIB_OBJ) $(OPAYGO_LIB_OBJ) $(CARD_LIB_OBJ) $(BUILD)/libunivend.a
 	$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(PCSC_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/bench: $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(STS_LIB_OBJ) $(BUILD)/libunivend.a
