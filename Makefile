@@ -98,6 +98,14 @@ $(BUILD)/drivers/memcard.so: $(BUILD)/pic/drivers/memcard/memcard_driver.o \
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now $^ $(LDLIBS) -o $@
 
+# The card simulator of the card tests (tests/cardsim): one card on a slot of
+# vsmartcard's virtual reader. It shares the card layouts and card keys.
+CARDSIM_SRC := $(wildcard tests/cardsim/*.c)
+$(BUILD)/cardsim: $(CARDSIM_SRC:%.c=$(BUILD)/obj/%.o) $(CARD_LIB_OBJ)
+	$(CC) $(LDFLAGS) $^ $(LDLIBS) -o $@
+.PHONY: cardsim
+cardsim: $(BUILD)/cardsim
+
 # Deliberately broken drivers for the loader's refusal tests.
 $(BUILD)/test-drivers/%.so: $(BUILD)/pic/tests/drivers/%.o
 	@mkdir -p $(dir $@)

@@ -4,7 +4,10 @@
  * The simulator plays the customer's card (or the SAM) on the virtual reader
  * of vsmartcard-vpcd, so tests run the whole stack: univend -> libpcsclite ->
  * pcscd -> vpcd -> cardsim. Each card type is one file, card_<type>.c, that
- * fills a struct sim_card_ops; main.c lists them.
+ * fills a struct sim_card_ops; main.c lists them (weak references: a type
+ * whose file is not in the build is not offered). The Makefile builds every
+ * C file of tests/cardsim into build/cardsim; the card layouts and card keys
+ * come from the drivers' own files (drivers/cardkey, drivers/<type>/).
  *
  * A card's whole state lives in an image file (text, see image.h), read when
  * the card is "inserted" and saved after every change, so a test can look at
@@ -46,7 +49,7 @@ struct sim_card_ops {
        response length (>= 2). Saves c->img itself after a change. */
     size_t (*apdu)(struct sim_card *c, const uint8_t *cmd, size_t len,
                    uint8_t resp[SIM_RESP_MAX]);
-    /* Free the volatile state. */
+    /* Free the volatile state (c->state may be NULL: nothing to free). */
     void (*release)(struct sim_card *c);
     /* Optional: play the meter's side on the card image (`cardsim meter TYPE
        IMAGE options`): check and take the purchase the kiosk wrote, write
