@@ -75,6 +75,8 @@ static const struct rec_field typeidx_fields[] = {
     F(7, RF_I64, struct rec_typeidx, registered_at),
     F(8, RF_STR, struct rec_typeidx, registered_by),
     F(9, RF_STR, struct rec_typeidx, signature),
+    F(10, RF_U32, struct rec_typeidx, media),
+    F(11, RF_STR, struct rec_typeidx, atr),
 };
 LAYOUT(rec_typeidx_layout, struct rec_typeidx, typeidx_fields);
 

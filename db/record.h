@@ -72,6 +72,9 @@ struct rec_tariff {
     uint64_t lifeline_wh;  /* free per month                                  */
 };
 
+/* Up to 8 ATR patterns of 33 bytes with their masks, as text. */
+#define UV_ATR_TEXT_MAX 1100
+
 /* Type index entry: meter type code -> driver file. */
 struct rec_typeidx {
     char code[16];
@@ -85,6 +88,10 @@ struct rec_typeidx {
     /* head office's signature text (src/drvsig.h), checked at every load;
        empty for an entry registered before drivers were signed */
     char signature[2049];
+    /* card drivers: the media and the ATR patterns, as "ATR[/MASK] ..." hex
+       text, so a card can be matched without loading every driver */
+    uint32_t media;
+    char atr[UV_ATR_TEXT_MAX];
 };
 
 struct rec_receipt {

@@ -212,6 +212,65 @@ unsigned loader_atr_specificity(const struct uv_atr_info *p)
     return bits;
 }
 
+void loader_atr_hex(const uint8_t *atr, size_t n, char *out)
+{
+    for (size_t i = 0; i < n; i++)
+        snprintf(out + 2 * i, 3, "%02X", atr[i]);
+    out[2 * n] = '\0';
+}
+
+void loader_atr_text(const struct uv_atr_info *p, unsigned n, char *out, size_t cap)
+{
+    size_t pos = 0;
+    out[0] = '\0';
+    for (unsigned i = 0; i < n; i++) {
+        char a[2 * UV_ATR_MAX + 1], m[2 * UV_ATR_MAX + 1];
+        int full = 1;
+        loader_atr_hex(p[i].atr, p[i].len, a);
+        loader_atr_hex(p[i].mask, p[i].len, m);
+        for (unsigned j = 0; j < p[i].len; j++)
+            full &= p[i].mask[j] == 0xFF;
+        int w = snprintf(out + pos, cap - pos, "%s%s%s%s", i ? " " : "", a, full ? "" : "/",
+                         full ? "" : m);
+        if (w < 0 || (size_t)w >= cap - pos) {
+            out[pos] = '\0'; /* never half a pattern */
+            return;
+        }
+        pos += (size_t)w;
+    }
+}
+
+int loader_atr_parse(const char *text, struct uv_atr_info *out, unsigned max, unsigned *n)
+{
+    *n = 0;
+    for (const char *p = text; *p;) {
+        if (*p == ' ') {
+            p++;
+            continue;
+        }
+        size_t len = strcspn(p, " ");
+        char one[4 * UV_ATR_MAX + 2];
+        if (*n >= max || len >= sizeof one)
+            return -1;
+        memcpy(one, p, len);
+        one[len] = '\0';
+        struct uv_atr_info *a = &out[*n];
+        memset(a, 0, sizeof *a);
+        char *slash = strchr(one, '/');
+        uint8_t mlen = 0;
+        if (slash)
+            *slash = '\0';
+        if (atr_hex(one, a->atr, &a->len) != 0 ||
+            (slash && (atr_hex(slash + 1, a->mask, &mlen) != 0 || mlen != a->len)))
+            return -1;
+        if (!slash)
+            memset(a->mask, 0xFF, a->len);
+        (*n)++;
+        p += len;
+    }
+    return 0;
+}
+
 uv_status loader_resolve(const char *driver_dir, const char *arg, char *path, size_t path_cap,
                          char *file, size_t file_cap, struct uv_error *err)
 {

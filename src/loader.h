@@ -48,6 +48,13 @@ struct uv_driver_info {
 /* Does this ATR match the pattern? Specificity = mask bits set, for ordering. */
 int loader_atr_match(const struct uv_atr_info *p, const uint8_t *atr, size_t len);
 unsigned loader_atr_specificity(const struct uv_atr_info *p);
+/* An ATR (or mask) as upper-case hex into out (2 * n + 1 bytes). */
+void loader_atr_hex(const uint8_t *atr, size_t n, char *out);
+/* Patterns as text, "ATR[/MASK] ..." in upper-case hex, the mask left out
+   when every bit counts (what the type index stores); "" for none. */
+void loader_atr_text(const struct uv_atr_info *p, unsigned n, char *out, size_t cap);
+/* Read that text back: up to max patterns into out. -1 if malformed. */
+int loader_atr_parse(const char *text, struct uv_atr_info *out, unsigned max, unsigned *n);
 
 struct uv_loaded {
     char file[128];                /* name inside the driver directory   */

@@ -215,6 +215,8 @@ uv_status typeindex_register_txn(struct uv_ctx *ctx, DB_TXN *caller_txn, const c
         snprintf(e.version, sizeof e.version, "%s", pr.info.version);
         snprintf(e.vendor, sizeof e.vendor, "%s", pr.info.vendor);
         memcpy(e.sha256, sha, 32);
+        e.media = pr.info.media;
+        loader_atr_text(pr.info.atr, pr.info.n_atr, e.atr, sizeof e.atr);
         e.registered_at = clock_now(ctx);
         snprintf(e.registered_by, sizeof e.registered_by, "%s", ctx->actor);
         memcpy(e.signature, sig_text, sig_len);
@@ -308,6 +310,8 @@ static int list_one(const void *k, size_t kl, const void *v, size_t vl, void *ar
     fprintf(out, "%-15s %-22s %-10s %-8s %.16s… %s by %s%s\n", e.code, e.file, e.driver,
             e.version, hex, when, e.registered_by,
             e.signature[0] ? "" : "  UNSIGNED: not loaded until registered again, signed");
+    if (e.atr[0])
+        fprintf(out, "%-15s card ATR %s\n", "", e.atr);
     return 0;
 }
 
@@ -571,6 +575,11 @@ uv_status typeindex_check_file(struct uv_ctx *ctx, const char *file_arg, FILE *o
             pr.info.has_read_medium ? " read-medium" : "");
     for (unsigned i = 0; i < pr.info.n_codes; i++)
         fprintf(out, " %s", pr.info.codes[i]);
+    if (pr.info.n_atr) {
+        char atr[UV_ATR_TEXT_MAX];
+        loader_atr_text(pr.info.atr, pr.info.n_atr, atr, sizeof atr);
+        fprintf(out, "\ncard ATRs:   %s", atr);
+    }
     /* what registering it here would say of its signature */
     const char *text = NULL;
     char buf[DRVSIG_MAX + 2];
@@ -743,5 +752,63 @@ uv_status typeindex_status(struct uv_ctx *ctx, struct uv_driver_status *out, siz
     free(sa.probes);
     free(sa.files);
     *n = sa.n;
+    return st;
+}
+
+struct atr_arg {
+    const uint8_t *atr;
+    size_t len;
+    struct uv_card_candidate *out;
+    size_t cap, n;
+};
+
+static int atr_one(const void *k, size_t kl, const void *v, size_t vl, void *arg)
+{
+    struct atr_arg *a = arg;
+    struct rec_typeidx e;
+    struct uv_atr_info p[UV_ATR_PATTERNS_MAX];
+    unsigned np = 0, best = 0;
+    int hit = 0;
+    (void)k;
+    (void)kl;
+    if (rec_decode(&rec_typeidx_layout, v, vl, &e) != 0 || e.atr[0] == '\0' ||
+        loader_atr_parse(e.atr, p, UV_ATR_PATTERNS_MAX, &np) != 0)
+        return 0; /* a damaged entry shows in driver verify; it matches no card */
+    for (unsigned i = 0; i < np; i++)
+        if (loader_atr_match(&p[i], a->atr, a->len)) {
+            unsigned sp = loader_atr_specificity(&p[i]);
+            best = !hit || sp > best ? sp : best;
+            hit = 1;
+        }
+    if (!hit)
+        return 0;
+    for (size_t i = 0; i < a->n; i++) /* one candidate per driver file */
+        if (strcmp(a->out[i].entry.file, e.file) == 0)
+            return 0;
+    if (a->n < a->cap) {
+        a->out[a->n].entry = e;
+        a->out[a->n].specificity = best;
+        a->n++;
+    }
+    return 0;
+}
+
+static int by_specificity(const void *x, const void *y)
+{
+    const struct uv_card_candidate *a = x, *b = y;
+    if (a->specificity != b->specificity)
+        return a->specificity > b->specificity ? -1 : 1;
+    return strcmp(a->entry.file, b->entry.file);
+}
+
+uv_status typeindex_atr_candidates(struct uv_ctx *ctx, const uint8_t *atr, size_t len,
+                                   struct uv_card_candidate *out, size_t cap, size_t *n)
+{
+    struct atr_arg a = {atr, len, out, cap, 0};
+    uv_status st = store_iterate(&ctx->store, NULL, UV_DB_TYPEIDX, NULL, 0, 0, atr_one, &a,
+                                 &ctx->err);
+    *n = a.n;
+    if (st == UVS_OK && a.n > 1)
+        qsort(out, a.n, sizeof *out, by_specificity);
     return st;
 }

@@ -73,4 +73,14 @@ uv_status typeindex_match(struct uv_ctx *ctx, const char *code, struct uv_loaded
 uv_status typeindex_match_txn(struct uv_ctx *ctx, DB_TXN *txn, const char *code,
                               struct uv_loaded **drv, struct rec_typeidx *entry);
 
+/* The card drivers whose ATR patterns (stored at registration) match a
+   card's ATR: one entry per driver file, the most specific match first
+   (mask bits that count), ties by file name. */
+struct uv_card_candidate {
+    struct rec_typeidx entry; /* one of the driver's type index entries */
+    unsigned specificity;
+};
+uv_status typeindex_atr_candidates(struct uv_ctx *ctx, const uint8_t *atr, size_t len,
+                                   struct uv_card_candidate *out, size_t cap, size_t *n);
+
 #endif
