@@ -23,6 +23,10 @@ static const struct rec_field meter_fields[] = {
     F(12, RF_U64, struct rec_meter, month_bought_wh),
     F(13, RF_I64, struct rec_meter, month_fixed_paid),
     F(14, RF_U32, struct rec_meter, month_lifeline),
+    F(15, RF_I64, struct rec_meter, report_at),
+    F(16, RF_U64, struct rec_meter, report_remaining),
+    F(17, RF_U32, struct rec_meter, report_kind),
+    F(18, RF_U32, struct rec_meter, report_tamper),
 };
 LAYOUT(rec_meter_layout, struct rec_meter, meter_fields);
 
@@ -135,6 +139,7 @@ static const struct rec_field receipt_fields[] = {
     F(52, RF_I64, struct rec_receipt, block_cost[2]),
     F(53, RF_I64, struct rec_receipt, block_cost[3]),
     F(54, RF_U64, struct rec_receipt, lifeline_wh),
+    F(55, RF_STR, struct rec_receipt, card_serial),
 };
 LAYOUT(rec_receipt_layout, struct rec_receipt, receipt_fields);
 

@@ -42,6 +42,11 @@ struct rec_meter {
     uint64_t month_bought_wh;
     int64_t month_fixed_paid;
     uint32_t month_lifeline;
+    /* what the meter last reported back on its card */
+    int64_t report_at;       /* when the card brought it; 0: never        */
+    uint64_t report_remaining; /* credit left in the meter, in report_kind */
+    uint32_t report_kind;    /* uv_credit_kind                            */
+    uint32_t report_tamper;  /* the driver's tamper bits; 0: none         */
 };
 
 struct rec_customer {
@@ -130,6 +135,7 @@ struct rec_receipt {
     int64_t block_price_milli[4];
     int64_t block_cost[4];
     uint64_t lifeline_wh;
+    char card_serial[32];   /* the card written, for a card sale */
 };
 
 struct rec_audit {

@@ -20,6 +20,7 @@ static const char *const db_files[UV_DB_COUNT] = {
     [UV_DB_EXPORTS] = "exports.db",     [UV_DB_MGMT] = "engineering.db",
     [UV_DB_TRUST] = "trust.db",         [UV_DB_INSTRUCTIONS] = "instructions.db",
     [UV_DB_TARIFF_VERSIONS] = "tariff-versions.db", [UV_DB_BLACKLIST] = "blacklist.db",
+    [UV_DB_PENDING] = "card-pending.db",
     [UV_DB_HQ_KIOSKS] = "hq-kiosks.db", [UV_DB_HQ_FILES] = "hq-files.db",
     [UV_DB_HQ_RECEIPTS] = "hq-receipts.db", [UV_DB_HQ_AUDIT] = "hq-audit.db",
     [UV_DB_HQ_CLOSINGS] = "hq-closings.db", [UV_DB_HQ_INSTR] = "hq-instructions.db",

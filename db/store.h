@@ -37,6 +37,8 @@ enum uv_dbid {
     UV_DB_INSTRUCTIONS, /* sequence (u64 BE) -> struct rec_instruction  */
     UV_DB_TARIFF_VERSIONS, /* tariff id NUL from (u64 BE) -> rec_tariff */
     UV_DB_BLACKLIST, /* card serial -> struct rec_blacklist             */
+    UV_DB_PENDING,   /* meter number -> struct rec_receipt: a card write
+                        whose outcome is not known yet (src/cardsale.c) */
     /* head office */
     UV_DB_HQ_KIOSKS,   /* kiosk id -> struct rec_hq_kiosk                */
     UV_DB_HQ_FILES,    /* kiosk NUL seq (u64 BE) -> struct rec_hq_file   */

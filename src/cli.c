@@ -16,6 +16,7 @@
 #include "hq.h"
 #include "money.h"
 #include "cli_float.h"
+#include "cli_card.h"
 #include "cli_mgmt.h"
 #include "cli_trust.h"
 #include "cli_instruct.h"
@@ -55,6 +56,8 @@ static const char usage_text[] =
     "                                        create a kiosk in --home\n"
     "  demo                                  create a demo kiosk (first run) and show it\n"
     "  sell --meter N --amount A             sell electricity; prints token and receipt\n"
+    "  sell --card A [--wait S]              sell on the card in the reader (waits for it)\n"
+    "  card readers | read [--wait S] | pending [clear METER --reason TEXT]   card readers\n"
     "  receipt show N | reprint N | list [--meter N] [--clerk ID] [--limit K]\n"
     "  report shift [--clerk ID] [--close] | day [--close]   shift / Z reports\n"
     "  clerk add ID --name NAME --role clerk|supervisor | list | pin ID\n"
@@ -439,23 +442,11 @@ static int cmd_meter(struct uv_ctx *ctx, int argc, char **argv)
     return fail(ctx, meter_add(ctx, &m, stdout));
 }
 
-static int cmd_sell(struct uv_ctx *ctx, int argc, char **argv)
+/* A sale is stored: its receipt shown and printed, a periodic export if due. */
+static void after_sale(struct uv_ctx *ctx, const struct rec_receipt *r)
 {
-    struct args a;
-    if (parse_args(argc, argv, " meter amount ", &a) || a.npos || !opt(&a, "meter") ||
-        !opt(&a, "amount"))
-        return usage("sell --meter N --amount A");
-    struct rec_receipt r;
-    uv_status st = vend_sell(ctx, opt(&a, "meter"), opt(&a, "amount"), &r);
-    if (st != UVS_OK)
-        return fail(ctx, st);
-    char tok[96];
-    for (unsigned i = 0; i < r.n_tokens; i++) {
-        token_group(r.tokens[i], tok, sizeof tok);
-        printf("TOKEN %s\n", tok);
-    }
-    receipt_print(ctx, &r, stdout);
-    if (print_receipt(ctx, &r) != UVS_OK) /* the sale stands; say why it did not print */
+    receipt_print(ctx, r, stdout);
+    if (print_receipt(ctx, r) != UVS_OK) /* the sale stands; say why it did not print */
         fprintf(stderr, "univend: %s\n", ctx->err.message);
     cli_credit_warning(ctx);
     struct rec_export e;
@@ -464,6 +455,33 @@ static int cmd_sell(struct uv_ctx *ctx, int argc, char **argv)
         fprintf(stderr, "univend: periodic export not written: %s\n", ctx->err.message);
     else if (written)
         fprintf(stderr, "univend: export %s written\n", e.name);
+}
+
+static int cmd_sell(struct uv_ctx *ctx, int argc, char **argv)
+{
+    struct args a;
+    struct rec_receipt r;
+    if (parse_args(argc, argv, " meter amount card wait ", &a) || a.npos)
+        return usage("sell --meter N --amount A | sell --card A [--wait S]");
+    if (opt(&a, "card")) {
+        if (opt(&a, "meter") || opt(&a, "amount"))
+            return usage("sell --card A takes the meter from the card: no --meter, no --amount");
+        int sold = 0, rc = cli_sell_card(ctx, opt(&a, "card"), opt(&a, "wait"), &r, &sold);
+        if (sold)
+            after_sale(ctx, &r);
+        return rc;
+    }
+    if (!opt(&a, "meter") || !opt(&a, "amount") || opt(&a, "wait"))
+        return usage("sell --meter N --amount A");
+    uv_status st = vend_sell(ctx, opt(&a, "meter"), opt(&a, "amount"), &r);
+    if (st != UVS_OK)
+        return fail(ctx, st);
+    char tok[96];
+    for (unsigned i = 0; i < r.n_tokens; i++) {
+        token_group(r.tokens[i], tok, sizeof tok);
+        printf("TOKEN %s\n", tok);
+    }
+    after_sale(ctx, &r);
     return 0;
 }
 
@@ -778,6 +796,8 @@ int cli_main(int argc, char **argv)
             rc = cli_credit(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "clock") == 0) {
             rc = cli_clock(&ctx, argc - i, argv + i);
+        } else if (strcmp(cmd, "card") == 0) {
+            rc = cli_card(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "engineering") == 0) {
             rc = cli_engineering(&ctx, argc - i, argv + i);
         } else if (strcmp(cmd, "export") == 0) {

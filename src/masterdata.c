@@ -331,6 +331,19 @@ uv_status meter_show(struct uv_ctx *ctx, const char *number, FILE *out)
     if (params_parse(m.params, &ps) == 0)
         for (size_t i = 0; i < ps.n; i++)
             fprintf(out, "  %s = %s\n", ps.p[i].name, ps.p[i].value);
+    if (m.report_at) { /* what the meter last said on its card */
+        char when[32], rem[32];
+        time_t t = (time_t)m.report_at;
+        struct tm tm;
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M UTC", gmtime_r(&t, &tm));
+        if (m.report_kind == UV_CREDIT_ELECTRICITY)
+            energy_format(m.report_remaining, rem, sizeof rem);
+        else
+            snprintf(rem, sizeof rem, "%llu", (unsigned long long)m.report_remaining);
+        fprintf(out, "meter report: %s%s remaining, tamper %s0x%X (card read %s)\n", rem,
+                m.report_kind == UV_CREDIT_ELECTRICITY ? " kWh" : "",
+                m.report_tamper ? "REPORTED " : "none ", m.report_tamper, when);
+    }
     return UVS_OK;
 }
 

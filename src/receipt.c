@@ -57,6 +57,8 @@ void receipt_print(struct uv_ctx *ctx, const struct rec_receipt *r, FILE *out)
         token_group(r->tokens[i], tok, sizeof tok);
         fprintf(out, "TOKEN     %s\n", tok);
     }
+    if (r->card_serial[0])
+        fprintf(out, "CARD      %s (the credit is on the card)\n", r->card_serial);
     if (r->token_id[0])
         fprintf(out, "TID       %s\n", r->token_id);
     fprintf(out, "----------------------------------------\n");

@@ -130,6 +130,14 @@ void meter_month(const struct rec_meter *m, int64_t now, struct tariff_month *ou
     }
 }
 
+void meter_month_set(struct rec_meter *m, int64_t now, const struct tariff_month *t)
+{
+    m->month = month_of(now);
+    m->month_bought_wh = t->bought_wh;
+    m->month_fixed_paid = t->fixed_paid;
+    m->month_lifeline = (uint32_t)t->lifeline_given;
+}
+
 static void debt_of(const struct rec_customer *c, struct tariff_debt *d)
 {
     d->debt = c->debt;
@@ -142,9 +150,43 @@ static enum rounding cfg_rounding(const struct uv_ctx *ctx)
     return (enum rounding)ctx->cfg.rounding;
 }
 
+/* What makes a sale a card sale (src/cardsale.c): the receipt names the
+   card, its number must be the sequence the pending-write record promised,
+   the driver must confirm the card write, and the pending-write record goes
+   in the receipt's transaction. A draft computes the receipt only: the card
+   is not written and nothing is kept. */
+struct sale_card {
+    const char *serial;
+    uint64_t number; /* the receipt number the sale must get; 0: any */
+    int draft;
+    int touched;     /* out: the driver ran its write: the card may hold it */
+};
+
+/* The head of the receipt chain, this receipt's hash, the receipt and the
+   new head, inside txn. */
+uv_status vend_store_receipt(struct uv_ctx *ctx, DB_TXN *txn, struct rec_receipt *r)
+{
+    size_t hl = 0;
+    uint8_t key[8];
+    uv_status st = store_meta_get(&ctx->store, txn, RECEIPT_HEAD, r->prev_hash,
+                                  sizeof r->prev_hash, &hl, 1, &ctx->err);
+    if (st == UVS_NOTFOUND)
+        st = UVS_OK;
+    if (st != UVS_OK)
+        return st;
+    receipt_hash(r, r->hash);
+    rec_u64_key(r->number, key);
+    st = store_put_rec(&ctx->store, txn, UV_DB_RECEIPTS, key, 8, &rec_receipt_layout, r, 1,
+                       &ctx->err);
+    if (st == UVS_OK)
+        st = store_meta_put(&ctx->store, txn, RECEIPT_HEAD, r->hash, 32, &ctx->err);
+    return st;
+}
+
 static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct rec_typeidx *e,
                           const char *meter_number, int64_t tendered,
-                          const struct rec_tariff *t, struct rec_receipt *r, int *retry)
+                          const struct rec_tariff *t, struct rec_receipt *r, int *retry,
+                          struct sale_card *card)
 {
     DB_TXN *txn;
     struct rec_meter m;
@@ -153,7 +195,6 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
     struct uv_issue_result res;
     struct uv_credit_request req;
     struct rec_credit credit;
-    size_t hl = 0;
     *retry = 0;
     uv_status st = store_begin(&ctx->store, &txn, &ctx->err);
     if (st != UVS_OK)
@@ -187,6 +228,14 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
     if (st != UVS_OK)
         goto out;
 
+    if (card && card->number && r->number != card->number) {
+        st = uv_fail(&ctx->err, UVS_STORE,
+                     "receipt %llu was expected for the card write, the counter gives %llu; "
+                     "nothing was written to the card",
+                     (unsigned long long)card->number, (unsigned long long)r->number);
+        goto out;
+    }
+
     memset(&req, 0, sizeof req);
     req.struct_size = sizeof req;
     req.kind = UV_CREDIT_ELECTRICITY;
@@ -199,15 +248,30 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
         goto out;
     memset(&res, 0, sizeof res);
     res.struct_size = sizeof res;
-    int rc = d->desc->issue_credit(d->dctx, &view, &req, &res);
+    int rc = UV_OK;
+    if (card && card->draft) {
+        res.amount_issued = req.amount; /* what the card is asked to carry */
+        res.medium_written = 1;
+    } else {
+        rc = d->desc->issue_credit(d->dctx, &view, &req, &res);
+        if (card)
+            card->touched = rc == UV_OK || rc == UV_E_MEDIUM_ABSENT || rc == UV_E_MEDIUM_IO;
+    }
     if (rc != UV_OK) {
-        st = driver_fail(ctx, d, rc, rc == UV_E_AMOUNT_RANGE ? UVS_INPUT : UVS_DRIVER,
-                         "credit not issued");
+        st = driver_fail(ctx, d, rc,
+                         rc == UV_E_AMOUNT_RANGE                            ? UVS_INPUT
+                         : rc == UV_E_MEDIUM_ABSENT || rc == UV_E_MEDIUM_IO ? UVS_IO
+                                                                            : UVS_DRIVER,
+                         card ? "the card write was not confirmed" : "credit not issued");
         goto out;
     }
     if ((st = check_issue(ctx, d, &req, &res)) != UVS_OK ||
         (st = check_tokens(ctx, d, &view, &req, &res)) != UVS_OK)
         goto out;
+    if (card && (!res.medium_written || res.n_tokens)) {
+        st = uv_fail(&ctx->err, UVS_DRIVER, "%s did not confirm the card write", d->info.name);
+        goto out;
+    }
     if (res.amount_issued < req.amount) {
         /* the medium carries less than was priced: charge for what it carries */
         uint64_t bought = res.amount_issued > sale.lifeline_wh ? res.amount_issued - sale.lifeline_wh : 0;
@@ -261,34 +325,29 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
     r->n_tokens = res.n_tokens;
     for (unsigned i = 0; i < res.n_tokens; i++)
         snprintf(r->tokens[i], sizeof r->tokens[i], "%s", res.tokens[i]);
-
     /* what the receipt says is what the credit pays for: a medium may carry
        a little more than asked (STS rounds up) */
     if ((st = credit_check(ctx, &credit, now, r->gross, r->energy_wh)) != UVS_OK)
         goto out;
-    st = store_meta_get(&ctx->store, txn, RECEIPT_HEAD, r->prev_hash, sizeof r->prev_hash, &hl, 1,
-                        &ctx->err);
-    if (st == UVS_NOTFOUND)
+    if (card)
+        snprintf(r->card_serial, sizeof r->card_serial, "%s", card->serial);
+    if (card && card->draft) {
         st = UVS_OK;
-    if (st != UVS_OK)
-        goto out;
-    receipt_hash(r, r->hash);
-    uint8_t key[8];
-    rec_u64_key(r->number, key);
-    st = store_put_rec(&ctx->store, txn, UV_DB_RECEIPTS, key, 8, &rec_receipt_layout, r, 1,
-                       &ctx->err);
-    if (st == UVS_OK)
-        st = store_meta_put(&ctx->store, txn, RECEIPT_HEAD, r->hash, 32, &ctx->err);
+        store_abort(txn); /* the receipt as it would be; nothing kept */
+        explicit_bzero(&res, sizeof res);
+        return st;
+    }
+
+    st = vend_store_receipt(ctx, txn, r);
+    if (st == UVS_OK && card)
+        st = store_del(&ctx->store, txn, UV_DB_PENDING, m.number, strlen(m.number), &ctx->err);
     if (st == UVS_OK) {
         memcpy(m.state, res.state, res.state_len);
         m.state_len = (uint32_t)res.state_len;
         m.sales_count++;
         m.last_sale_at = r->time;
         m.last_receipt = r->number;
-        m.month = month_of(now);
-        m.month_bought_wh = sale.after.bought_wh;
-        m.month_fixed_paid = sale.after.fixed_paid;
-        m.month_lifeline = (uint32_t)sale.after.lifeline_given;
+        meter_month_set(&m, now, &sale.after);
         st = store_put_rec(&ctx->store, txn, UV_DB_METERS, m.number, strlen(m.number),
                            &rec_meter_layout, &m, 0, &ctx->err);
     }
@@ -305,8 +364,9 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
         char amt[32], kwh[32];
         money_format(r->gross, ctx->cfg.currency_decimals, amt, sizeof amt);
         energy_format(r->energy_wh, kwh, sizeof kwh);
-        st = audit_append(ctx, txn, "sale", m.number, "receipt %llu %s %s %s kWh tid %s",
-                          (unsigned long long)r->number, amt, r->currency, kwh, r->token_id);
+        st = audit_append(ctx, txn, "sale", m.number, "receipt %llu %s %s %s kWh tid %s%s%s",
+                          (unsigned long long)r->number, amt, r->currency, kwh, r->token_id,
+                          card ? " card " : "", card ? card->serial : "");
     }
 out:
     explicit_bzero(&res, sizeof res);
@@ -316,6 +376,12 @@ out:
         return st;
     }
     return store_commit(txn, &ctx->err);
+}
+
+/* A card-only driver: its meters are sold on their cards, never by number. */
+static int card_only(const struct uv_loaded *d)
+{
+    return (d->info.media & UV_MEDIUM_VIRTUAL) == 0;
 }
 
 uv_status vend_lookup(struct uv_ctx *ctx, const char *meter_number, struct uv_quote *q)
@@ -336,6 +402,11 @@ uv_status vend_lookup(struct uv_ctx *ctx, const char *meter_number, struct uv_qu
         return st;
     if ((st = typeindex_match(ctx, q->meter.type_code, &d, &q->driver)) != UVS_OK)
         return st;
+    if (card_only(d))
+        return uv_fail(&ctx->err, UVS_INPUT,
+                       "meter %s (%s) is sold on its card: insert the card and sell with "
+                       "--card (on the kiosk screen: F3)",
+                       q->meter.number, q->meter.type_code);
     if ((st = meter_view(ctx, &q->meter, &ps, &view)) != UVS_OK)
         return st;
     memset(&info, 0, sizeof info);
@@ -353,32 +424,42 @@ uv_status vend_lookup(struct uv_ctx *ctx, const char *meter_number, struct uv_qu
     return tariff_get(ctx, NULL, q->meter.tariff, &q->tariff);
 }
 
-uv_status vend_quote(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
-                     struct uv_quote *q)
+/* The amount tendered, within the kiosk's sale limits. */
+static uv_status amount_of(struct uv_ctx *ctx, const char *amount_text, int64_t *gross)
 {
-    int64_t gross;
     char lim[32];
-    struct rec_credit credit;
-    memset(q, 0, sizeof *q);
-    /* no credit, used up or expired: say so whatever the amount */
-    uv_status st = credit_get(ctx, NULL, &credit, 0);
-    if (st == UVS_OK)
-        st = credit_check(ctx, &credit, clock_now(ctx), 0, 0);
-    if (st == UVS_OK)
-        st = money_parse(amount_text, ctx->cfg.currency_decimals, &gross, &ctx->err);
+    uv_status st = money_parse(amount_text, ctx->cfg.currency_decimals, gross, &ctx->err);
     if (st != UVS_OK)
         return st;
-    if (gross < ctx->cfg.min_sale) {
+    if (*gross < ctx->cfg.min_sale) {
         money_format(ctx->cfg.min_sale, ctx->cfg.currency_decimals, lim, sizeof lim);
         return uv_fail(&ctx->err, UVS_INPUT, "amount is below the minimum sale of %s %s", lim,
                        ctx->cfg.currency);
     }
-    if (gross > ctx->cfg.max_sale) {
+    if (*gross > ctx->cfg.max_sale) {
         money_format(ctx->cfg.max_sale, ctx->cfg.currency_decimals, lim, sizeof lim);
         return uv_fail(&ctx->err, UVS_INPUT, "amount is above the maximum sale of %s %s", lim,
                        ctx->cfg.currency);
     }
-    if ((st = vend_lookup(ctx, meter_number, q)) != UVS_OK)
+    return UVS_OK;
+}
+
+/* The vending credit now: none granted (where required), used up or
+   expired is said whatever the amount. */
+static uv_status credit_now(struct uv_ctx *ctx, struct rec_credit *credit)
+{
+    uv_status st = credit_get(ctx, NULL, credit, 0);
+    return st == UVS_OK ? credit_check(ctx, credit, clock_now(ctx), 0, 0) : st;
+}
+
+uv_status vend_price(struct uv_ctx *ctx, struct uv_quote *q, const char *amount_text)
+{
+    int64_t gross;
+    struct rec_credit credit;
+    uv_status st = credit_now(ctx, &credit);
+    if (st == UVS_OK)
+        st = amount_of(ctx, amount_text, &gross);
+    if (st != UVS_OK)
         return st;
     struct tariff_def td;
     struct tariff_month month;
@@ -392,6 +473,20 @@ uv_status vend_quote(struct uv_ctx *ctx, const char *meter_number, const char *a
         st = credit_check(ctx, &credit, clock_now(ctx), q->sale.total,
                           q->sale.energy_wh + q->sale.lifeline_wh);
     return st;
+}
+
+uv_status vend_quote(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
+                     struct uv_quote *q)
+{
+    int64_t gross;
+    struct rec_credit credit;
+    memset(q, 0, sizeof *q);
+    uv_status st = credit_now(ctx, &credit);
+    if (st == UVS_OK)
+        st = amount_of(ctx, amount_text, &gross); /* before the meter's checks */
+    if (st == UVS_OK)
+        st = vend_lookup(ctx, meter_number, q);
+    return st == UVS_OK ? vend_price(ctx, q, amount_text) : st;
 }
 
 uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
@@ -409,7 +504,7 @@ uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *am
     int retry = 0;
     for (int attempt = 0; attempt < SALE_RETRIES; attempt++) {
         memset(out, 0, sizeof *out);
-        st = sale_txn(ctx, d, &q.driver, meter_number, q.tendered, &q.tariff, out, &retry);
+        st = sale_txn(ctx, d, &q.driver, meter_number, q.tendered, &q.tariff, out, &retry, NULL);
         if (st == UVS_OK || !retry)
             break;
     }
@@ -418,6 +513,24 @@ uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *am
         if (st == UVS_DRIVER || st == UVS_REFUSED)
             audit_append(ctx, NULL, "sale.refused", meter_number, "%s", ctx->err.message);
     }
+    return st;
+}
+
+uv_status vend_card_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct uv_quote *q,
+                        const char *serial, int draft, uint64_t number, struct rec_receipt *out,
+                        int *touched)
+{
+    struct sale_card card = {.serial = serial, .number = number, .draft = draft};
+    int retry = 0;
+    uv_status st = UVS_OK;
+    for (int attempt = 0; attempt < SALE_RETRIES && !card.touched; attempt++) {
+        memset(out, 0, sizeof *out);
+        st = sale_txn(ctx, d, &q->driver, q->meter.number, q->tendered, &q->tariff, out, &retry,
+                      &card);
+        if (st == UVS_OK || !retry)
+            break;
+    }
+    *touched = card.touched;
     return st;
 }
 

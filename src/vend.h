@@ -30,15 +30,35 @@ struct uv_quote {
 };
 
 /* Find the meter, match and load its driver, run security verification,
-   fill customer and tariff. Nothing is written (refusals are audited). */
+   fill customer and tariff. Nothing is written (refusals are audited). A
+   meter whose driver handles only cards is refused here: it is sold on its
+   card (src/cardsale.c). */
 uv_status vend_lookup(struct uv_ctx *ctx, const char *meter_number, struct uv_quote *q);
 /* vend_lookup + the amount checked and split (VAT, net, energy). */
 uv_status vend_quote(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
                      struct uv_quote *q);
+/* The amount checked against the sale limits and split by q's tariff, for
+   q's meter and customer (a card sale fills those from the card). */
+uv_status vend_price(struct uv_ctx *ctx, struct uv_quote *q, const char *amount_text);
+/* The sale of a priced quote to the card in the reader, whose driver (d)
+   verified it (src/cardsale.c). draft = 1: compute the receipt the sale would
+   make, nothing written anywhere (its number is the card write's sequence).
+   draft = 0: the driver writes the card; the receipt must get `number` (0:
+   any); the meter's pending-write record is removed in the receipt's
+   transaction. *touched: the driver ran its write, so the card may hold
+   the credit even when the sale failed. */
+uv_status vend_card_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct uv_quote *q,
+                        const char *serial, int draft, uint64_t number, struct rec_receipt *out,
+                        int *touched);
+/* Chain r to the receipts (previous head, its own hash), store it and make
+   it the head, inside txn. */
+uv_status vend_store_receipt(struct uv_ctx *ctx, DB_TXN *txn, struct rec_receipt *r);
 /* The tariff engine's view of a stored tariff. */
 void tariff_from_record(const struct rec_tariff *t, struct tariff_def *d);
 /* The meter's month state as of Unix time now (a new month starts empty). */
 void meter_month(const struct rec_meter *m, int64_t now, struct tariff_month *out);
+/* Store a month state in the meter record as the month of Unix time now. */
+void meter_month_set(struct rec_meter *m, int64_t now, const struct tariff_month *t);
 /* The sale itself (it repeats the checks of vend_quote). */
 uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
                     struct rec_receipt *out);
