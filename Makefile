@@ -128,8 +128,9 @@ unit: $(BUILD)/unit-tests $(DRIVERS) $(TEST_DRIVERS)
 	UNIVEND_TEST_DRIVERS=$(abspath $(BUILD))/test-drivers UNIVEND_DRIVERS=$(abspath $(BUILD))/drivers \
 	  ASAN_OPTIONS=detect_leaks=1 $(BUILD)/unit-tests
 
-e2e: $(BUILD)/univend $(BUILD)/univend-kiosk $(DRIVERS) $(TEST_DRIVERS)
+e2e: $(BUILD)/univend $(BUILD)/univend-kiosk $(DRIVERS) $(TEST_DRIVERS) $(BUILD)/cardsim
 	UNIVEND=$(abspath $(BUILD))/univend UNIVEND_KIOSK=$(abspath $(BUILD))/univend-kiosk \
+	  CARDSIM=$(abspath $(BUILD))/cardsim \
 	  UNIVEND_TEST_DRIVERS=$(abspath $(BUILD))/test-drivers \
 	  UNIVEND_DRIVERS=$(abspath $(BUILD))/drivers \
 	  tests/e2e/run
