@@ -56,6 +56,7 @@ all: $(BUILD)/univend $(BUILD)/univend-kiosk $(DRIVERS)
 
 $(BUILD)/obj/src/ctx.o: override CFLAGS += -DUV_DRIVER_DIR='"$(DRIVER_DIR)"'
 $(BUILD)/obj/src/cardchan.o: override CFLAGS += $(PCSC_CFLAGS)
+$(BUILD)/obj/tests/unit/test_cardchan.o: override CFLAGS += $(PCSC_CFLAGS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)

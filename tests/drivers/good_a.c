@@ -67,6 +67,9 @@
 #ifndef TD_READ_MEDIUM
 #define TD_READ_MEDIUM NULL
 #endif
+#ifndef TD_ATR_PATTERNS
+#define TD_ATR_PATTERNS NULL
+#endif
 #ifndef TD_ISSUE_MGMT
 #define TD_ISSUE_MGMT NULL
 #endif
@@ -306,6 +309,7 @@ static const struct uv_driver td_driver = {
     .strerror = td_strerror,
     .last_error = td_last_error,
     .self_test = td_self_test,
+    .atr_patterns = TD_ATR_PATTERNS,
 };
 
 UV_DRIVER_EXPORT const struct uv_driver *TD_ENTRY_FN(uint32_t host_abi_major,

@@ -20,6 +20,12 @@ static int card_issue_mgmt(void *ctx, const struct uv_meter *meter,
 #define TD_DECODE_TOKEN NULL
 #define TD_READ_MEDIUM card_read_medium
 #define TD_ISSUE_MGMT card_issue_mgmt
+/* the cards it reads: any PC/SC part 3 storage card (a wide pattern: the
+   storage-card header only, so a driver with a narrower pattern is asked first) */
+static const struct uv_atr_pattern card_atr[] = {
+    {"3B8F8001804F0CA0000003060000000000000000", "FFFFFFFFFFFFFFFFFFFFFFFF0000000000000000"},
+    {NULL, NULL}};
+#define TD_ATR_PATTERNS card_atr
 /* the card carries the credit: no token text */
 #define TD_AFTER_ISSUE                                                                     \
     memset(out->tokens, 0, sizeof out->tokens);                                            \

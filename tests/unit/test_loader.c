@@ -431,6 +431,31 @@ START_TEST(test_validate_atr_patterns)
     ck_assert_uint_eq(loader_atr_specificity(&info.atr[0]), 24);
     ck_assert_uint_eq(loader_atr_specificity(&info.atr[1]), 32);
 
+    /* as the type index stores them: hex text, no mask where every bit counts */
+    char text[UV_ATR_TEXT_MAX];
+    loader_atr_text(info.atr, info.n_atr, text, sizeof text);
+    ck_assert_str_eq(text, "3B0255AA/FFFFFF00 3B8F8001");
+    struct uv_atr_info back[UV_ATR_PATTERNS_MAX];
+    unsigned nb = 0;
+    ck_assert_int_eq(loader_atr_parse(text, back, UV_ATR_PATTERNS_MAX, &nb), 0);
+    ck_assert_uint_eq(nb, 2);
+    for (unsigned i = 0; i < 2; i++) {
+        ck_assert_uint_eq(back[i].len, info.atr[i].len);
+        ck_assert_mem_eq(back[i].atr, info.atr[i].atr, back[i].len);
+        ck_assert_mem_eq(back[i].mask, info.atr[i].mask, back[i].len);
+    }
+    ck_assert_int_eq(loader_atr_parse("", back, UV_ATR_PATTERNS_MAX, &nb), 0);
+    ck_assert_uint_eq(nb, 0);
+    static const char *const bad_text[] = {"3B0", "3BXX", "3B02/FF", "3B02/", "/FF", "3B02 3B03",
+                                           "3B02/FFFF/FFFF"};
+    for (size_t i = 0; i < sizeof bad_text / sizeof bad_text[0]; i++)
+        ck_assert_msg(loader_atr_parse(bad_text[i], back, i == 5 ? 1 : UV_ATR_PATTERNS_MAX, &nb) ==
+                          -1,
+                      "'%s' accepted", bad_text[i]);
+    /* too little room: no half pattern */
+    loader_atr_text(info.atr, info.n_atr, text, 20);
+    ck_assert_str_eq(text, "3B0255AA/FFFFFF00");
+
     /* a 1.1 descriptor is not read past its end even if the slot holds junk */
     d.abi_minor = 1;
     d.struct_size = offsetof(struct uv_driver, atr_patterns);

@@ -41,6 +41,10 @@ static void make_meter(struct rec_meter *m)
     m->last_sale_at = INT64_MAX;
     m->sales_count = UINT64_MAX;
     m->last_receipt = 0x0102030405060708ULL;
+    m->report_at = 1700000009;
+    m->report_remaining = 39400;
+    m->report_kind = 4;
+    m->report_tamper = 0x80000001u;
 }
 
 static void make_customer(struct rec_customer *c)
@@ -75,6 +79,8 @@ static void make_typeidx(struct rec_typeidx *x)
         x->sha256[i] = (uint8_t)(0xA0 + i);
     x->registered_at = 1700000001;
     strcpy(x->registered_by, "admin");
+    x->media = 0x01;
+    fill_str(x->atr, sizeof x->atr - 1, 'F'); /* the longest ATR text that fits */
 }
 
 static void make_receipt(struct rec_receipt *r)
@@ -108,6 +114,7 @@ static void make_receipt(struct rec_receipt *r)
         r->prev_hash[i] = (uint8_t)i;
         r->hash[i] = (uint8_t)(0xFF - i);
     }
+    fill_str(r->card_serial, sizeof r->card_serial - 1, 'A');
 }
 
 static void make_audit(struct rec_audit *a)

@@ -1167,6 +1167,67 @@ END_TEST
 
 /* ---- check one file --------------------------------------------------- */
 
+/* Card drivers: ATR patterns kept with each type code at registration, and
+   the drivers that may read a card found by its ATR, narrowest pattern first. */
+START_TEST(test_card_atr_candidates)
+{
+    struct uv_ctx *ctx = kiosk();
+    char from[PATH_MAX], to[PATH_MAX];
+    ck_assert_int_lt(snprintf(from, sizeof from, "%s/memcard.so", tu_driver_dir()), (int)sizeof from);
+    priv_path(ctx, "memcard.so", to, sizeof to);
+    tu_copy(from, to);
+    put(ctx, "good_card.so");
+    put(ctx, "good_a.so");
+    const char *files[] = {"memcard.so", "good_card.so", "good_a.so"};
+    for (int i = 0; i < 3; i++)
+        ck_assert_msg(typeindex_register(ctx, files[i], NULL, NULL) == UVS_OK, "%s: %s", files[i],
+                      ctx->err.message);
+    struct rec_typeidx e;
+    ck_assert_int_eq(get_entry(ctx, "MEM-A2", &e), UVS_OK);
+    ck_assert_uint_eq(e.media, UV_MEDIUM_MEMORY_CARD);
+    ck_assert_str_eq(e.atr, "3B8F8001804F0CA0000003060D00000000000065/"
+                            "FFFFFFFFFFFFFFFFFFFFFFFFFF0000FFFFFFFF00");
+    ck_assert_int_eq(get_entry(ctx, "TST-A1", &e), UVS_OK);
+    ck_assert_str_eq(e.atr, ""); /* a token driver reads no card */
+    ck_assert_uint_eq(e.media, UV_MEDIUM_VIRTUAL);
+
+    struct uv_card_candidate cand[4];
+    size_t n = 0;
+    uint8_t atr[20];
+    static const char mc_atr[] = "3B8F8001804F0CA0000003060D00000000000065";
+    ck_assert_int_eq(digest_unhex(mc_atr, atr, sizeof atr), 0);
+    ck_assert_int_eq(typeindex_atr_candidates(ctx, atr, sizeof atr, cand, 4, &n), UVS_OK);
+    ck_assert_uint_eq(n, 2); /* one per driver file, not one per type code */
+    ck_assert_str_eq(cand[0].entry.file, "memcard.so");
+    ck_assert_uint_eq(cand[0].specificity, 17 * 8);
+    ck_assert_str_eq(cand[1].entry.file, "good_card.so");
+    ck_assert_uint_eq(cand[1].specificity, 12 * 8);
+    /* another card name (and so another check byte): still a memory card */
+    atr[13] = 0x12;
+    atr[19] ^= 0x12;
+    ck_assert_int_eq(typeindex_atr_candidates(ctx, atr, sizeof atr, cand, 4, &n), UVS_OK);
+    ck_assert_uint_eq(n, 2);
+    /* another storage card standard: only the wide pattern */
+    atr[12] = 0x03;
+    ck_assert_int_eq(typeindex_atr_candidates(ctx, atr, sizeof atr, cand, 4, &n), UVS_OK);
+    ck_assert_uint_eq(n, 1);
+    ck_assert_str_eq(cand[0].entry.file, "good_card.so");
+    /* a CPU card's ATR, or one byte shorter: nothing */
+    ck_assert_int_eq(typeindex_atr_candidates(ctx, atr, 19, cand, 4, &n), UVS_OK);
+    ck_assert_uint_eq(n, 0);
+    /* at most cap candidates */
+    atr[12] = 0x0D;
+    ck_assert_int_eq(typeindex_atr_candidates(ctx, atr, sizeof atr, cand, 1, &n), UVS_OK);
+    ck_assert_uint_eq(n, 1);
+
+    struct capture out;
+    ck_assert_int_eq(typeindex_list(ctx, cap_open(&out)), UVS_OK);
+    assert_has(cap_text(&out), "card ATR 3B8F8001804F0CA0000003060D00000000000065/");
+    cap_free(&out);
+    done(ctx);
+}
+END_TEST
+
 START_TEST(test_check_file)
 {
     struct uv_ctx *ctx = kiosk();
@@ -1579,6 +1640,7 @@ Suite *typeindex_suite(void)
     tcase_add_test(tc, test_scan_clean);
     tcase_add_test(tc, test_status);
     tcase_add_test(tc, test_check_file);
+    tcase_add_test(tc, test_card_atr_candidates);
     tcase_add_checked_fixture(tc, kiosk_setup, kiosk_teardown);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);

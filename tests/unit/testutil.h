@@ -73,5 +73,7 @@ Suite *drvsign_suite(void);
 Suite *clock_suite(void);
 Suite *credit_suite(void);
 Suite *credit_hq_suite(void);
+Suite *memcard_suite(void);
+Suite *cardchan_suite(void);
 
 #endif
