@@ -175,6 +175,12 @@ $(FUZZ_BUILD)/fuzz_instruct: tests/fuzz/fuzz_instruct.c $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
 
+# the memory card driver itself, behind fake card answers
+$(FUZZ_BUILD)/fuzz_memcard: tests/fuzz/fuzz_memcard.c drivers/memcard/memcard_driver.c \
+    $(MEMCARD_SRC) $(CARDKEY_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
+
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_TARGETS)
 fuzz: fuzz-build
