@@ -54,11 +54,15 @@ struct uv_card {
     struct rec_receipt settled_receipt; /* CARD_SETTLED_SOLD: that receipt     */
     uint64_t settled_sequence;    /* the sequence of the settled write       */
     int report_new;               /* the meter's report was new, now stored  */
+    int unconfirmed;              /* card_sell failed after the driver ran its
+                                     write: the card may hold the credit, a
+                                     pending write waits for the card        */
 };
 
 /* Readers PC/SC sees, and which slot univend.conf binds to which. */
 uv_status card_readers_list(struct uv_ctx *ctx, FILE *out);
-/* Wait up to timeout_ms for a card in the customer's reader. */
+/* Wait up to timeout_ms for a card in the customer's reader: UVS_NOTFOUND
+   when none came, UVS_IO when the reader failed. */
 uv_status card_wait_insert(struct uv_ctx *ctx, uint32_t timeout_ms);
 /* Identify, verify and settle the card in the reader (see the top). */
 uv_status card_identify(struct uv_ctx *ctx, struct uv_card *c);

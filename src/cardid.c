@@ -50,7 +50,8 @@ uv_status card_wait_insert(struct uv_ctx *ctx, uint32_t timeout_ms)
 {
     int rc = cardchan_wait(&ctx->cards, UV_SLOT_USER, 1, timeout_ms);
     if (rc == UV_E_RETRY)
-        return uv_fail(&ctx->err, UVS_IO, "no card was inserted within %u s", timeout_ms / 1000);
+        return uv_fail(&ctx->err, UVS_NOTFOUND, "no card was inserted within %u s",
+                       timeout_ms / 1000);
     return rc == UV_OK ? UVS_OK : channel_fail(ctx, rc);
 }
 

@@ -26,15 +26,15 @@ static uv_status unconfirmed(struct uv_ctx *ctx, uv_status st, const struct rec_
                  (unsigned long long)draft->number, why);
     if (st == UVS_IO)
         return uv_fail(&ctx->err, UVS_IO,
-                       "The card was taken out, or stopped answering, before the kiosk saw the "
-                       "credit written. NOTHING IS RECORDED YET: keep the customer's money "
-                       "aside and put the same card back in; the kiosk will see whether the "
+                       "NOTHING IS RECORDED YET: the card was taken out, or stopped answering, "
+                       "before the kiosk saw the credit written. Keep the customer's money "
+                       "aside and put the same card back in: the kiosk will see whether the "
                        "credit reached it, and record the sale or say that nothing was sold. "
                        "(%s)",
                        why);
     return uv_fail(&ctx->err, st,
-                   "The card may hold the credit, but the sale could not be recorded: %s. Do "
-                   "not sell again: put the same card back in to settle it.",
+                   "NOT RECORDED: the card may hold the credit, but the sale could not be "
+                   "stored (%s). Do not sell again: put the same card back in to settle it.",
                    why);
 }
 
@@ -43,6 +43,7 @@ uv_status card_sell(struct uv_ctx *ctx, struct uv_card *c, struct rec_receipt *o
     struct rec_receipt draft;
     int touched = 0;
     memset(out, 0, sizeof *out);
+    c->unconfirmed = 0;
     if (!c->verified || !c->priced)
         return uv_fail(&ctx->err, UVS_INPUT, "read the card and price the sale first");
     /* a card already taken out: nothing to settle later, just say so */
@@ -62,6 +63,7 @@ uv_status card_sell(struct uv_ctx *ctx, struct uv_card *c, struct rec_receipt *o
     if (st == UVS_OK)
         return UVS_OK;
     memset(out, 0, sizeof *out);
+    c->unconfirmed = touched;
     if (touched)
         return unconfirmed(ctx, st, &draft);
     /* the driver refused before writing: nothing can be on the card */

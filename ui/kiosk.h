@@ -56,12 +56,14 @@ enum { MSG_INFO = 0, MSG_OK = 1, MSG_ERR = 2 };
 #define K_BS 0x2000002
 #define K_REDRAW 0x2000003 /* the screen must be drawn again (resize, unlock) */
 #define K_UNWIND 0x2000004 /* k->unwind is set: return towards the menu/exit */
+#define K_NONE 0x2000005   /* ui_key_within: no key in that time */
 
 /* ---- screen.c: terminal, layout, input -------------------------------- */
 void ui_signals(void);               /* before initscr                     */
 void ui_start(struct kiosk *k);      /* initscr and modes                  */
 void ui_stop(struct kiosk *k);       /* endwin                             */
 int ui_key(struct kiosk *k);         /* next key; runs clock, idle lock, resize */
+int ui_key_within(struct kiosk *k, int ms); /* the same, or K_NONE after ms */
 double ui_now(void);                 /* monotonic seconds                  */
 void ui_mark(struct kiosk *k, const char *event); /* a UNIVEND_KIOSK_TIMING line */
 void ui_refresh(struct kiosk *k);

@@ -34,8 +34,12 @@ M(M_HELP_MENU, "Number or Up/Down+Enter: choose  0: log out",
   "数字或上/下+回车：选择  0：退出登录")
 M(M_HELP_SUBMENU, "1-9: choose  Up/Down, Enter: choose  Esc: back",
   "1-9：选择  上/下、回车：选择  Esc：返回")
-M(M_HELP_SALE_METER, "Type the meter number  Enter: next  Esc: back to the menu",
-  "输入电表号  回车：下一步  Esc：返回菜单")
+M(M_HELP_SALE_METER, "Type the meter number  F3: card sale  Enter: next  Esc: back to the menu",
+  "输入电表号  F3：插卡售电  回车：下一步  Esc：返回菜单")
+M(M_HELP_CARD_WAIT, "Insert the customer's card in the reader  Esc: cancel",
+  "请将客户的卡插入读卡器  Esc：取消")
+M(M_HELP_SALE_CARD_AMOUNT, "Type the amount paid  Enter: quote  Esc: cancel (take the card back)",
+  "输入金额  回车：计算  Esc：取消（取回卡）")
 M(M_HELP_SALE_AMOUNT, "Type the amount paid  Enter: quote  Esc: back to the meter",
   "输入金额  回车：计算  Esc：返回电表号")
 M(M_HELP_SALE_CONFIRM, "Enter or F10: confirm the sale  Esc: back to the amount",
@@ -137,6 +141,25 @@ M(M_SALE_TOTAL, "Total", "合计")
 M(M_SALE_CONFIRM_ASK, " Enter or F10: sell and issue the token.  Esc: change the amount. ",
   " 回车或 F10：售电并生成电码。 Esc：修改金额。 ")
 M(M_SALE_SELLING, "Selling...", "正在售电……")
+M(M_SALE_CONFIRM_ASK_CARD, " Enter or F10: sell and write the card.  Esc: change the amount. ",
+  " 回车或 F10：售电并写卡。 Esc：修改金额。 ")
+
+/* card sales */
+M(M_CARD_TITLE, "Sale: insert the card", "售电：插卡")
+M(M_CARD_INSERT, "Insert the customer's card in the reader.", "请将客户的卡插入读卡器。")
+M(M_CARD_READER, "Reader: {1}", "读卡器：{1}")
+M(M_CARD_READING, "Reading the card...", "正在读卡……")
+M(M_CARD_WRITING, "Writing the card: do not take it out...", "正在写卡，请勿拔卡……")
+M(M_CARD_SETTLED_SOLD,
+  "The earlier sale reached the card: now recorded as receipt {1}. No new sale.",
+  "上次售电已写入此卡：现记为收据 {1}。未进行新的售电。")
+M(M_CARD_SETTLED_NOTHING,
+  "The earlier sale did not reach the card: nothing was sold then. Sell again.",
+  "上次售电未写入此卡：当时未售出。现在请重新售电。")
+M(M_CARD_UNCONFIRMED_TITLE, "Card write not confirmed", "写卡未确认")
+M(M_SALE_METER_SAYS, "Meter says", "电表回报")
+M(M_CARD_REPORT, "{1} left, no tamper", "剩余 {1}，无窃电报警")
+M(M_CARD_REPORT_TAMPER, "{1} left; TAMPER reported (0x{2})", "剩余 {1}；报告窃电（0x{2}）")
 
 /* token */
 M(M_TOKEN_TITLE, "Token", "电码")

@@ -1,17 +1,26 @@
 /*
- * sale.c — meter number -> amount -> confirm -> token.
+ * sale.c — meter number -> amount -> confirm -> token; or, F3 on the meter
+ * step, a card sale: insert the card -> amount -> confirm -> card written.
  *
  * Nothing is stored before the clerk confirms: the meter step calls only
  * meter_hint() and vend_lookup(), the amount step vend_quote(); vend_sell()
  * runs on Enter/F10 at the confirm step. Esc goes back one step. Once the
  * sale is committed the token screen stays until Enter or Esc, which both
  * start a new sale (the receipt is stored and can be reprinted).
+ *
+ * A card sale calls the core's card functions (src/card.h) exactly as the
+ * command line does: card_wait_insert() a quarter second at a time so Esc
+ * still works, card_identify() (the card checked, an earlier unconfirmed
+ * write settled, the meter's report stored), card_quote() on the amount,
+ * card_sell() on confirm. The card is let go (card_release) when the card
+ * sale ends, however it ends.
  */
 #include "kiosk.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "card.h"
 #include "clock.h"
 #include "credit.h"
 #include "export.h"
@@ -21,7 +30,7 @@
 #include "receipt.h"
 #include "vend.h"
 
-enum step { S_METER, S_AMOUNT, S_CONFIRM, S_TOKEN };
+enum step { S_METER, S_AMOUNT, S_CONFIRM, S_TOKEN, S_CARD_WAIT };
 
 struct sale {
     enum step step;
@@ -36,6 +45,8 @@ struct sale {
     struct rec_receipt r;
     char print_msg[600];
     int print_kind;
+    int card_mode;       /* a card sale: the meter is the card's        */
+    struct uv_card card; /* the card in the reader, while card_mode     */
 };
 
 /* ---- large digits ---------------------------------------------------------
@@ -182,7 +193,7 @@ static void draw_entry(struct kiosk *k, struct sale *s)
                                     [S_AMOUNT] = M_HELP_SALE_AMOUNT,
                                     [S_CONFIRM] = M_HELP_SALE_CONFIRM};
     ui_frame(k, tr(s->step == S_CONFIRM ? M_SALE_CONFIRM_TITLE : M_SALE_TITLE),
-             tr(help[s->step]));
+             tr(s->card_mode && s->step == S_AMOUNT ? M_HELP_SALE_CARD_AMOUNT : help[s->step]));
     char buf[600], a[64], b[64], c[160];
     int y = ui_top(), lw = 16, W = ui_width() - 4;
     int cx = ui_field_draw(y, 2, lw - 1, &s->meter, s->step == S_METER);
@@ -210,6 +221,15 @@ static void draw_entry(struct kiosk *k, struct sale *s)
         if (q->verify_summary[0])
             put_pair(y, 2, lw, tr(M_SALE_CHECK), q->verify_summary, W);
         y++;
+        if (s->card_mode && (s->card.info.flags & UV_INFO_METER_DATA)) {
+            const struct uv_medium_info *i = &s->card.info;
+            char t[16];
+            ui_energy(i->meter_remaining, a, sizeof a);
+            snprintf(t, sizeof t, "%X", i->meter_tamper);
+            trf(buf, sizeof buf, i->meter_tamper ? M_CARD_REPORT_TAMPER : M_CARD_REPORT, a, t,
+                NULL);
+            put_pair(y++, 2, lw, tr(M_SALE_METER_SAYS), buf, W);
+        }
     } else if (s->hint == MH_FOUND) {
         ui_wrap(y, ui_x0() + 2, W, 3, A_BOLD, s->lookup_err);
         y += 5;
@@ -265,10 +285,21 @@ static void draw_entry(struct kiosk *k, struct sale *s)
             put_pair(y++, 4, lw, tr(M_SALE_CHANGE), a, W);
         }
         y++;
-        ui_put(y, 4, W, A_BOLD | A_REVERSE, tr(M_SALE_CONFIRM_ASK));
+        ui_put(y, 4, W, A_BOLD | A_REVERSE,
+               tr(s->card_mode ? M_SALE_CONFIRM_ASK_CARD : M_SALE_CONFIRM_ASK));
     } else {
         draw_credit_warning(k);
     }
+}
+
+static void draw_card_wait(struct kiosk *k)
+{
+    char buf[300];
+    ui_frame(k, tr(M_CARD_TITLE), tr(M_HELP_CARD_WAIT));
+    int y = ui_top() + 2, W = ui_width() - 4;
+    ui_put(y, 4, W, A_BOLD, tr(M_CARD_INSERT));
+    trf(buf, sizeof buf, M_CARD_READER, k->ctx->cfg.card_reader, NULL, NULL);
+    ui_put(y + 2, 4, W, A_NORMAL, buf);
 }
 
 static void draw_token(struct kiosk *k, struct sale *s)
@@ -329,8 +360,18 @@ static void draw_token(struct kiosk *k, struct sale *s)
 
 /* ---- steps ------------------------------------------------------------------- */
 
+/* End a card sale: the card is let go, the screen back to the meter. */
+static void card_end(struct kiosk *k, struct sale *s)
+{
+    if (s->card_mode)
+        card_release(k->ctx, &s->card);
+    s->card_mode = 0;
+    memset(&s->card, 0, sizeof s->card);
+}
+
 static void sale_reset(struct kiosk *k, struct sale *s)
 {
+    card_end(k, s);
     memset(s, 0, sizeof *s);
     ui_field_init(&s->meter, tr(M_SALE_METER), 20, UF_DIGITS, NULL);
     s->meter.width = 20;
@@ -380,7 +421,27 @@ static void confirm(struct kiosk *k, struct sale *s)
     ui_msg(k, MSG_INFO, tr(M_SALE_SELLING));
     ui_refresh(k);
     memset(&s->r, 0, sizeof s->r);
-    uv_status st = vend_sell(k->ctx, s->meter.buf, s->amount.buf, &s->r);
+    uv_status st;
+    if (s->card_mode) {
+        ui_msg(k, MSG_INFO, tr(M_CARD_WRITING));
+        ui_refresh(k);
+        st = card_sell(k->ctx, &s->card, &s->r);
+        if (st != UVS_OK) { /* the card sale is over either way */
+            char why[sizeof k->ctx->err.message];
+            snprintf(why, sizeof why, "%s", k->ctx->err.message);
+            int unconfirmed = s->card.unconfirmed;
+            sale_reset(k, s);
+            ui_check_fatal(k, st);
+            k->msg[0] = '\0';
+            if (unconfirmed) /* what to do now matters: the whole text, until a key */
+                ui_notice(k, tr(M_CARD_UNCONFIRMED_TITLE), why);
+            ui_msg(k, MSG_ERR, why);
+            return;
+        }
+        card_end(k, s);
+    } else {
+        st = vend_sell(k->ctx, s->meter.buf, s->amount.buf, &s->r);
+    }
     if (ui_show_failure(k, st))
         return;
     k->msg[0] = '\0';
@@ -445,6 +506,68 @@ static int sale_clock_ok(struct kiosk *k)
     return ok;
 }
 
+/* F3: wait for the card (Esc cancels), identify and settle it. */
+static void card_start(struct kiosk *k, struct sale *s)
+{
+    char line[700];
+    sale_reset(k, s);
+    s->step = S_CARD_WAIT;
+    for (;;) {
+        draw_card_wait(k);
+        ui_refresh(k);
+        uv_status st = card_wait_insert(k->ctx, 250);
+        if (st == UVS_OK)
+            break;
+        if (st != UVS_NOTFOUND) { /* no reader, pcscd down... */
+            s->step = S_METER;
+            ui_show_failure(k, st);
+            return;
+        }
+        int c = ui_key_within(k, 50);
+        if (c == K_UNWIND || c == K_ESC) {
+            s->step = S_METER;
+            return;
+        }
+    }
+    ui_msg(k, MSG_INFO, tr(M_CARD_READING));
+    ui_refresh(k);
+    s->card_mode = 1;
+    uv_status st = card_identify(k->ctx, &s->card);
+    if (st != UVS_OK) {
+        char why[sizeof k->ctx->err.message];
+        snprintf(why, sizeof why, "%s", k->ctx->err.message);
+        sale_reset(k, s);
+        ui_check_fatal(k, st);
+        ui_msg(k, MSG_ERR, why);
+        return;
+    }
+    if (s->card.settled == CARD_SETTLED_SOLD) {
+        /* the customer has what was paid for: show that receipt, sell nothing */
+        s->r = s->card.settled_receipt;
+        s->q = s->card.q;
+        card_end(k, s);
+        s->step = S_TOKEN;
+        snprintf(line, sizeof line, "%llu", (unsigned long long)s->r.number);
+        trf(s->print_msg, sizeof s->print_msg, M_CARD_SETTLED_SOLD, line, NULL, NULL);
+        s->print_kind = MSG_OK;
+        k->msg[0] = '\0';
+        return;
+    }
+    if (s->card.settled == CARD_SETTLED_NOTHING)
+        ui_msg(k, MSG_INFO, tr(M_CARD_SETTLED_NOTHING));
+    else
+        k->msg[0] = '\0'; /* the card is read */
+    /* the meter is the card's: show it as if typed and found */
+    snprintf(s->meter.buf, sizeof s->meter.buf, "%s", s->card.q.meter.number);
+    s->meter.flags |= UF_READONLY;
+    s->m = s->card.q.meter;
+    s->q = s->card.q;
+    s->hint = MH_FOUND;
+    s->lookup_ok = 1;
+    snprintf(s->looked_up, sizeof s->looked_up, "%s", s->meter.buf);
+    s->step = S_AMOUNT;
+}
+
 void screen_sale(struct kiosk *k)
 {
     if (!sale_clock_ok(k))
@@ -474,6 +597,10 @@ void screen_sale(struct kiosk *k)
         if (s->step == S_METER) {
             if (c == K_ESC)
                 break;
+            if (c == K_FN(KEY_F(3))) {
+                card_start(k, s);
+                continue;
+            }
             if (c == K_ENTER) {
                 if (s->hint == MH_FOUND && s->lookup_ok)
                     s->step = S_AMOUNT;
@@ -489,7 +616,9 @@ void screen_sale(struct kiosk *k)
                 meter_changed(k, s);
             }
         } else if (s->step == S_AMOUNT) {
-            if (c == K_ESC) {
+            if (c == K_ESC && s->card_mode) {
+                sale_reset(k, s); /* the card sale is cancelled */
+            } else if (c == K_ESC) {
                 s->step = S_METER;
             } else if (c == K_ENTER) {
                 if (!s->amount.buf[0]) {
@@ -498,7 +627,13 @@ void screen_sale(struct kiosk *k)
                 }
                 /* a refused quote leaves the meter's details on the screen */
                 struct uv_quote q;
-                uv_status st = vend_quote(k->ctx, s->meter.buf, s->amount.buf, &q);
+                uv_status st;
+                if (s->card_mode) {
+                    st = card_quote(k->ctx, &s->card, s->amount.buf);
+                    q = s->card.q;
+                } else {
+                    st = vend_quote(k->ctx, s->meter.buf, s->amount.buf, &q);
+                }
                 ui_check_fatal(k, st);
                 if (st == UVS_OK) {
                     s->q = q;
@@ -516,5 +651,6 @@ void screen_sale(struct kiosk *k)
                 confirm(k, s);
         }
     }
+    card_end(k, s);
     free(s);
 }

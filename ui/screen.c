@@ -399,7 +399,8 @@ static int wait_big_enough(struct kiosk *k)
     return 1;
 }
 
-int ui_key(struct kiosk *k)
+/* The next key; once: give up (K_NONE) after one input timeout. */
+static int next_key(struct kiosk *k, int once)
 {
     if (k->unwind)
         return K_UNWIND;
@@ -413,7 +414,7 @@ int ui_key(struct kiosk *k)
             return K_UNWIND;
         }
         double now = ui_now();
-        if (r == ERR) { /* a second without a key (or a signal) */
+        if (r == ERR) { /* a timeout without a key (or a signal) */
             char c[32];
             clock_text(k, c, sizeof c);
             if (strcmp(c, k->clock) != 0) {
@@ -428,6 +429,8 @@ int ui_key(struct kiosk *k)
                 k->last_key = ui_now();
                 return k->unwind ? K_UNWIND : K_REDRAW;
             }
+            if (once)
+                return K_NONE;
             continue;
         }
         k->last_key = now;
@@ -462,6 +465,19 @@ int ui_key(struct kiosk *k)
         k->msg[0] = '\0';
         return (int)wc;
     }
+}
+
+int ui_key(struct kiosk *k)
+{
+    return next_key(k, 0);
+}
+
+int ui_key_within(struct kiosk *k, int ms)
+{
+    timeout(ms);
+    int c = next_key(k, 1);
+    timeout(1000);
+    return c;
 }
 
 /* ---- fatal --------------------------------------------------------------- */

@@ -18,7 +18,6 @@
 #   card_log NAME                    the APDU log of a card ($T/NAME.log)
 #   card_apdus NAME                  how many APDUs it has seen so far
 #   card_meter NAME opt=value...     the meter's side on a card image
-: "${CARDSIM:?set CARDSIM to the card simulator (make e2e does)}"
 
 CARD_PORT=${CARD_PORT:-35963}
 CARD_READER="Virtual PCD 00 00"
@@ -41,6 +40,7 @@ card_cleanup() {
 card_listening() { ss -Hltn "sport = :$1" 2>/dev/null | grep -q .; }
 
 card_env() {
+  [ -n "${CARDSIM:-}" ] || die "set CARDSIM to the card simulator (make e2e does)"
   if [ -z "${UV_CARD_NS:-}" ]; then
     # run this very test again inside the namespaces, and end with its status
     local fn=${FUNCNAME[1]} file=${BASH_SOURCE[1]} here

@@ -53,6 +53,16 @@ sign_drivers() {
   done
 }
 
+# register_signed FILE: register a driver of the build's driver directory
+# (e.g. on a demo kiosk) with the test head office's signature, kept apart
+# in $T/sigs
+register_signed() {
+  mkdir -p "$T/sigs"
+  sign_drivers
+  head_office driver sign "$UNIVEND_DRIVERS/$1" --out "$T/sigs/$1.sig" >/dev/null
+  uv driver register "$1" --signature "$T/sigs/$1.sig" >/dev/null
+}
+
 # a bare kiosk with a private driver dir ($T/drivers) holding the given
 # driver files, each signed by the test head office
 bare_kiosk() {

@@ -7,6 +7,8 @@
 # kiosk has been stopped with SIGTERM, which must take its normal close path
 # (exit status 0, clean sanitizer log).
 
+source "$(dirname "${BASH_SOURCE[0]}")/cards.sh"
+
 KT_SOCK=
 KT_PID=
 KT_WAIT=${KIOSK_WAIT:-20}
@@ -679,4 +681,103 @@ test_kiosk_credit_used_up_stops_sales() {
   grep -q "Vending credit: Vending credit used up" <<<"$SCREEN" || die "no credit line for the supervisor"
   kiosk_stop
   [ "$(receipt_count)" -eq 1 ] || die "expected exactly the one sale"
+}
+
+# F3 on the sale screen: a card sale on a memory card through the real
+# PC/SC stack (tests/e2e/cards.sh), a card taken out before the sale, and a
+# card the kiosk refuses.
+test_kiosk_card_sale() {
+  KT_OWN_TRAP=1 CARD_EXTRA_CLEANUP=kiosk_cleanup
+  card_env
+  demo_kiosk
+  echo "card_reader = $CARD_READER" >>"$T/kiosk/univend.conf"
+  uv key add memcard:master --hex 000102030405060708090A0B0C0D0E0F >/dev/null
+  register_signed memcard.so
+  uv meter add 5000000001 --type MEM-A1 --customer C002 --tariff RES >/dev/null
+  card_new memory c1 serial=0A1B2C3D4E5F60 meter=5000000001 type=MEM-A1 \
+    key=000102030405060708090A0B0C0D0E0F
+  card_new memory x1 serial=0A1B2C3D4E5F61 meter=5000000001 type=MEM-X1 \
+    key=000102030405060708090A0B0C0D0E0F
+  card_meter c1 key=000102030405060708090A0B0C0D0E0F tamper=1 >/dev/null
+  kiosk_start
+  login clerk1 1111
+  keys 1
+  wait_for "F3: card sale"
+  keys F3
+  wait_for "Insert the customer's card in the reader"
+  grep -q "Reader: Virtual PCD 00 00" <<<"$SCREEN" || die "no reader named"
+  card_insert c1
+  wait_for "Type the amount paid"
+  grep -Eq "Meter number +\[5000000001" <<<"$SCREEN" || die "not the card's meter: $SCREEN"
+  grep -q "Customer  *.*(C002)" <<<"$SCREEN" || die "no customer"
+  grep -q "memory card 0A1B2C3D4E5F60, record 0" <<<"$SCREEN" || die "no card check"
+  grep -q "Meter says  *0.0 kWh left; TAMPER reported (0x1)" <<<"$SCREEN" || die "no meter report"
+  typed 50.00; keys Enter
+  wait_for "Enter or F10: sell and write the card"
+  grep -Eq "Total +49.85 ZAR" <<<"$SCREEN" || die "no total in the quote"
+  keys Enter
+  wait_for "The card was written"
+  grep -Eq "Receipt +1 " <<<"$SCREEN" || die "no receipt number"
+  grep -q "0A1B2C3D4E5F60/1" <<<"$SCREEN" || die "no card write id"
+  keys Enter
+  # the card again: it carries the credit; Esc gives it back without a sale
+  wait_for "F3: card sale"
+  keys F3
+  wait_for "Type the amount paid"
+  grep -q "record 1, 28.9 kWh not yet in" <<<"$SCREEN" || die "the card lacks the credit: $SCREEN"
+  not_on_screen "Reading the card"
+  keys Escape
+  wait_for "F3: card sale"
+  # taken out after the quote: nothing sold, the clerk told so
+  keys F3
+  wait_for "Type the amount paid"
+  typed 10.00; keys Enter
+  wait_for "sell and write the card"
+  card_remove
+  keys Enter
+  wait_for "no longer in the reader: nothing was sold"
+  # a card whose type has no driver here: refused, said plainly
+  keys F3
+  wait_for "Insert the customer's card"
+  card_insert x1
+  wait_for "This card \(type MEM-X1\) has no driver on this kiosk"
+  # pulled after the credit write, before the card answered: the whole story
+  # on screen, nothing recorded; the card back in settles it
+  card_remove
+  card_insert c1 --pull-after 4
+  keys F3
+  wait_for "Type the amount paid"
+  typed 20.00; keys Enter
+  wait_for "sell and write the card"
+  keys Enter
+  wait_for "Card write not confirmed"
+  grep -q "NOTHING IS RECORDED YET" <<<"$SCREEN" || die "not told: $SCREEN"
+  grep -q "put the same card back in" <<<"$SCREEN" || die "not told what to do: $SCREEN"
+  keys Enter
+  wait_for "F3: card sale"
+  card_gone
+  keys F3
+  wait_for "Insert the customer's card"
+  card_insert c1
+  wait_for "now recorded as receipt 2"
+  grep -Eq "Receipt +2 " <<<"$SCREEN" || die "the settled receipt is not shown"
+  keys Enter
+  # and Esc while waiting goes back
+  card_remove
+  wait_for "F3: card sale"
+  keys F3
+  wait_for "Insert the customer's card"
+  keys Escape
+  wait_for "F3: card sale"
+  kiosk_stop
+  [ "$(receipt_count)" -eq 2 ] || die "expected two receipts"
+  expect_rc 0 uv receipt show 1
+  expect_out "CARD +0A1B2C3D4E5F60"
+  expect_out "^Clerk +clerk1$"
+  expect_rc 0 uv audit list
+  expect_out "card.refused +5000000001 .*MEM-X1"
+  expect_out "sale.card-confirmed +5000000001 +receipt 2"
+  expect_out "meter.tamper +5000000001"
+  expect_rc 0 uv card pending
+  expect_no_out "5000000001"
 }
