@@ -1176,6 +1176,7 @@ START_TEST(test_card_atr_candidates)
     ck_assert_int_lt(snprintf(from, sizeof from, "%s/memcard.so", tu_driver_dir()), (int)sizeof from);
     priv_path(ctx, "memcard.so", to, sizeof to);
     tu_copy(from, to);
+    tu_sign_driver(ctx, to);
     put(ctx, "good_card.so");
     put(ctx, "good_a.so");
     const char *files[] = {"memcard.so", "good_card.so", "good_a.so"};
