@@ -209,7 +209,7 @@ test_kiosk_sale_shows_grouped_token_and_stores_receipt() {
   grep -q "Customer  *Thandi Nkosi (C001)" <<<"$SCREEN" || die "no customer"
   grep -q "Meter type  *STS-EA07" <<<"$SCREEN" || die "no meter type"
   grep -q "Driver  *sts 1.0.0 (sts.so)" <<<"$SCREEN" || die "no driver"
-  grep -q "Tariff  *RES Residential" <<<"$SCREEN" || die "no tariff"
+  wait_for "Tariff +RES Residential"
   keys C-u; typed 12345678903
   wait_for "No such meter here"
   keys Enter
