@@ -173,7 +173,7 @@ $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC)
 # also name the apply functions: this target links the whole core
 $(FUZZ_BUILD)/fuzz_instruct: tests/fuzz/fuzz_instruct.c $(CORE_SRC)
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
+	clang $(FUZZ_CFLAGS) $(PCSC_CFLAGS) $^ $(PCSC_LIBS) $(LDLIBS) -o $@
 
 # the memory card driver itself, behind fake card answers
 $(FUZZ_BUILD)/fuzz_memcard: tests/fuzz/fuzz_memcard.c drivers/memcard/memcard_driver.c \
