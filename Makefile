@@ -39,10 +39,15 @@ OPAYGO_SRC := $(filter-out drivers/openpaygo/openpaygo_driver.c,$(wildcard drive
 OPAYGO_LIB_OBJ := $(OPAYGO_SRC:%.c=$(BUILD)/pic/%.o)
 # card drivers share the key derivation and CMAC of docs/cards.md
 CARDKEY_SRC := drivers/cardkey/cardkey.c
+CARDKEYS_SRC := drivers/cardkeys/cardkeys.c
 MEMCARD_SRC := drivers/memcard/memcard_card.c
-CARD_LIB_OBJ := $(CARDKEY_SRC:%.c=$(BUILD)/pic/%.o) $(MEMCARD_SRC:%.c=$(BUILD)/pic/%.o)
+CARD_LIB_OBJ := $(CARDKEY_SRC:%.c=$(BUILD)/pic/%.o) $(MEMCARD_SRC:%.c=$(BUILD)/pic/%.o) \
+                $(CARDKEYS_SRC:%.c=$(BUILD)/pic/%.o)
 DRIVERS  := $(BUILD)/drivers/sts.so $(if $(wildcard drivers/openpaygo/openpaygo_driver.c),$(BUILD)/drivers/openpaygo.so) \
             $(BUILD)/drivers/memcard.so
+# the card emulations, without the simulator's main and socket: linked into the unit tests
+CARDSIM_LIB_SRC := $(filter-out tests/cardsim/main.c tests/cardsim/vpcd.c,$(wildcard tests/cardsim/*.c))
+CARDSIM_LIB_OBJ := $(CARDSIM_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_DRIVER_SRC := $(wildcard tests/drivers/*.c)
 TEST_DRIVERS := $(TEST_DRIVER_SRC:tests/drivers/%.c=$(BUILD)/test-drivers/%.so)
 UNIT_SRC := $(wildcard tests/unit/*.c)
@@ -112,7 +117,8 @@ $(BUILD)/test-drivers/%.so: $(BUILD)/pic/tests/drivers/%.o
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared $^ -o $@
 
-$(BUILD)/unit-tests: $(UNIT_OBJ) $(STS_LIB_OBJ) $(OPAYGO_LIB_OBJ) $(CARD_LIB_OBJ) $(BUILD)/libunivend.a
+$(BUILD)/unit-tests: $(UNIT_OBJ) $(STS_LIB_OBJ) $(OPAYGO_LIB_OBJ) $(CARD_LIB_OBJ) $(CARDSIM_LIB_OBJ) \
+                     $(BUILD)/libunivend.a
 	$(CC) $(LDFLAGS) $^ $(CHECK_LIBS) $(PCSC_LIBS) $(LDLIBS) -o $@
 
 $(BUILD)/bench: $(BENCH_SRC:%.c=$(BUILD)/obj/%.o) $(STS_LIB_OBJ) $(BUILD)/libunivend.a

@@ -75,5 +75,6 @@ Suite *credit_suite(void);
 Suite *credit_hq_suite(void);
 Suite *memcard_suite(void);
 Suite *cardchan_suite(void);
+Suite *cpusim_suite(void);
 
 #endif
