@@ -42,7 +42,7 @@ CARDKEY_SRC := drivers/cardkey/cardkey.c
 CARDKEYS_SRC := drivers/cardkeys/cardkeys.c
 MEMCARD_SRC := drivers/memcard/memcard_card.c
 CARD_LIB_OBJ := $(CARDKEY_SRC:%.c=$(BUILD)/pic/%.o) $(MEMCARD_SRC:%.c=$(BUILD)/pic/%.o) \
-                $(CARDKEYS_SRC:%.c=$(BUILD)/pic/%.o)
+                $(CARDKEYS_SRC:%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/drivers/cpucard/cpu_layout.o
 DRIVERS  := $(BUILD)/drivers/sts.so $(if $(wildcard drivers/openpaygo/openpaygo_driver.c),$(BUILD)/drivers/openpaygo.so) \
             $(BUILD)/drivers/memcard.so
 # the card emulations, without the simulator's main and socket: linked into the unit tests

@@ -1,6 +1,7 @@
-/* test_cpusim.c — the card simulator's SAM (tests/cardsim/card_sam.c) on its
- * own, APDU by APDU: what it refuses, and that what it computes is what
- * docs/cards.md says. Also the shared key module (drivers/cardkeys) against
+/* test_cpusim.c — the card simulator's CPU card and SAM (tests/cardsim/
+ * card_cpu.c, card_sam.c) on their own, APDU by APDU: what the card and the
+ * SAM refuse, and that what they compute is what docs/cards.md and
+ * cpu_layout.h say. Also the shared key module (drivers/cardkeys) against
  * published vectors. */
 #include <gcrypt.h>
 #include <stdarg.h>
@@ -50,6 +51,13 @@ static struct sim *sim_new(const struct sim_card_ops *ops, ...)
     return s;
 }
 
+static void sim_reinsert(struct sim *s)
+{
+    s->c.ops->release(&s->c);
+    ck_assert_int_eq(image_load(&s->c.img, s->path, 0), 0);
+    ck_assert_int_eq(s->c.ops->reset(&s->c), 0);
+}
+
 static void sim_free(struct sim *s)
 {
     s->c.ops->release(&s->c);
@@ -86,6 +94,18 @@ static unsigned apdu(struct sim *s, const char *hex, uint8_t *out, size_t *n)
     }
     return apdu_n(s, cmd, len, out, n);
 }
+
+static void card_key(struct sim *s, uint8_t key[16])
+{
+    ck_assert_int_eq(image_get_bin(&s->c.img, "key", key, 16), 16);
+}
+
+static struct sim *cpu_card(void)
+{
+    return sim_new(&sim_card_cpu, "serial=" SERIAL, "meter=04123456789", "master=" MASTER, NULL);
+}
+
+#define SELECT_APP "00A4040C0B F0555645 4E444350 553031"
 
 /* ---- cardkeys against published vectors ---------------------------------- */
 
@@ -150,6 +170,339 @@ START_TEST(test_cardkeys_derive_definition)
     ck_assert_int_eq(ck_derive(CK_3DES, mk, serial, 8, k), 0);
     unhex("233b1132b9d90160f0b81fb96c0acf33", e, 16);
     ck_assert_mem_eq(k, e, 16);
+}
+END_TEST
+
+/* ---- the CPU card ---------------------------------------------------------- */
+
+START_TEST(test_cpusim_select_and_read)
+{
+    struct sim *s = cpu_card();
+    uint8_t r[256];
+    size_t n;
+    uint8_t atr[SIM_ATR_MAX];
+    size_t an = s->c.ops->atr(&s->c, atr);
+    ck_assert_uint_eq(an, 16);
+    ck_assert_mem_eq(atr + 6, "UVEND CPU", 9);
+    /* nothing is readable before the application is selected */
+    ck_assert_uint_eq(apdu(s, "00B0810038", r, &n), 0x6986);
+    ck_assert_uint_eq(apdu(s, "00A4040C05 F055564544", r, &n), 0x6A82);
+    ck_assert_uint_eq(apdu(s, SELECT_APP, r, &n), 0x9000);
+    ck_assert_uint_eq(n, 0);
+    /* with FCP: DF 1000 and the AID */
+    ck_assert_uint_eq(apdu(s, "00A40400 0B F0555645 4E444350 553031", r, &n), 0x9000);
+    ck_assert_uint_eq(r[0], 0x62);
+    ck_assert_uint_eq(r[1], n - 2);
+    /* identification by SFI: 56 bytes, serial at 4, meter at 12 */
+    ck_assert_uint_eq(apdu(s, "00B0810038", r, &n), 0x9000);
+    ck_assert_uint_eq(n, 56);
+    ck_assert_uint_eq(r[0], 1);
+    ck_assert_uint_eq(r[1], CK_AES);
+    ck_assert_uint_eq(r[4 + 2], 0xA1);
+    ck_assert_mem_eq(r + 12, "04123456789\0", 12);
+    ck_assert_mem_eq(r + 28, "CPU-E1\0", 7);
+    /* by FID then offset; Le past the end: what there is, and 6282 */
+    ck_assert_uint_eq(apdu(s, "00A4000C02 0002", r, &n), 0x9000);
+    ck_assert_uint_eq(apdu(s, "00B0001010", r, &n), 0x9000);
+    ck_assert_uint_eq(n, 16);
+    ck_assert_uint_eq(apdu(s, "00B0002010", r, &n), 0x6282);
+    ck_assert_uint_eq(n, 8);
+    ck_assert_uint_eq(apdu(s, "00B0003000", r, &n), 0x6B00);
+    ck_assert_uint_eq(apdu(s, "00B0840000", r, &n), 0x6A82); /* SFI 4 */
+    ck_assert_uint_eq(apdu(s, "00A4000C02 0004", r, &n), 0x6A82);
+    /* unknown instruction and class; a malformed APDU */
+    ck_assert_uint_eq(apdu(s, "00CA000000", r, &n), 0x6D00);
+    ck_assert_uint_eq(apdu(s, "80B0810038", r, &n), 0x6E00);
+    ck_assert_uint_eq(apdu(s, "00B0", r, &n), 0x6700);
+    ck_assert_uint_eq(apdu(s, "00A4040C0BF055", r, &n), 0x6700);
+    sim_free(s);
+}
+END_TEST
+
+static void cmac8(struct sim *s, const uint8_t *msg, size_t len, uint8_t out[8])
+{
+    uint8_t key[16], t[16];
+    size_t n;
+    card_key(s, key);
+    ck_assert_int_eq(ck_cmac(CK_AES, key, msg, len, t, &n), 0);
+    memcpy(out, t, 8);
+}
+
+START_TEST(test_cpusim_internal_authenticate)
+{
+    struct sim *s = cpu_card();
+    uint8_t r[256], in[32], want[8];
+    size_t n;
+    ck_assert_uint_eq(apdu(s, "0088000008 0102030405060708 08", r, &n), 0x6985); /* no app */
+    ck_assert_uint_eq(apdu(s, SELECT_APP, r, &n), 0x9000);
+    ck_assert_uint_eq(apdu(s, "0088000008 0102030405060708 08", r, &n), 0x9000);
+    ck_assert_uint_eq(n, 8);
+    in[0] = 0x01;
+    unhex(SERIAL, in + 1, 8);
+    unhex("0102030405060708", in + 9, 8);
+    cmac8(s, in, 17, want);
+    ck_assert_mem_eq(r, want, 8);
+    /* the key the card keeps is derive(master, aes, serial) */
+    uint8_t mk[16], serial[8], k1[16], k2[16];
+    unhex(MASTER, mk, 16);
+    unhex(SERIAL, serial, 8);
+    ck_assert_int_eq(ck_derive(CK_AES, mk, serial, 8, k1), 0);
+    card_key(s, k2);
+    ck_assert_mem_eq(k1, k2, 16);
+    ck_assert_uint_eq(apdu(s, "0088000007 01020304050607 08", r, &n), 0x6700);
+    ck_assert_uint_eq(apdu(s, "0088000108 0102030405060708 08", r, &n), 0x6B00);
+    sim_free(s);
+}
+END_TEST
+
+/* EXTERNAL AUTHENTICATE: right over the challenge, wrong spends a try, no
+   tries blocks it, and the count survives the card leaving the reader. */
+static unsigned external(struct sim *s, int right)
+{
+    uint8_t rnd[8], in[32], cmd[13] = {0x00, 0x82, 0x00, 0x00, 0x08};
+    size_t n;
+    ck_assert_uint_eq(apdu(s, "0084000008", rnd, &n), 0x9000);
+    ck_assert_uint_eq(n, 8);
+    in[0] = 0x02;
+    unhex(SERIAL, in + 1, 8);
+    memcpy(in + 9, rnd, 8);
+    cmac8(s, in, 17, cmd + 5);
+    if (!right)
+        cmd[5] ^= 1;
+    return apdu_n(s, cmd, sizeof cmd, NULL, NULL);
+}
+
+START_TEST(test_cpusim_external_authenticate)
+{
+    struct sim *s = cpu_card();
+    uint8_t r[256];
+    size_t n;
+    ck_assert_uint_eq(apdu(s, SELECT_APP, r, &n), 0x9000);
+    /* no challenge outstanding */
+    ck_assert_uint_eq(apdu(s, "0082000008 0000000000000000", r, &n), 0x6985);
+    ck_assert_uint_eq(external(s, 0), 0x63C2);
+    ck_assert_uint_eq(external(s, 1), 0x9000); /* tries back to 3 */
+    ck_assert_uint_eq(external(s, 0), 0x63C2);
+    ck_assert_uint_eq(external(s, 0), 0x63C1);
+    sim_reinsert(s); /* the count is on the card, not in the session */
+    ck_assert_uint_eq(apdu(s, SELECT_APP, r, &n), 0x9000);
+    ck_assert_uint_eq(external(s, 0), 0x63C0);
+    ck_assert_uint_eq(external(s, 1), 0x6983); /* blocked: even the right key */
+    sim_reinsert(s);
+    ck_assert_uint_eq(apdu(s, SELECT_APP, r, &n), 0x9000);
+    ck_assert_uint_eq(external(s, 1), 0x6983);
+    /* a challenge is good for one use */
+    struct sim *s2 = cpu_card();
+    uint8_t rnd[8], in[32], cmd[13] = {0x00, 0x82, 0x00, 0x00, 0x08};
+    ck_assert_uint_eq(apdu(s2, SELECT_APP, r, &n), 0x9000);
+    ck_assert_uint_eq(apdu(s2, "0084000008", rnd, &n), 0x9000);
+    in[0] = 0x02;
+    unhex(SERIAL, in + 1, 8);
+    memcpy(in + 9, rnd, 8);
+    cmac8(s2, in, 17, cmd + 5);
+    ck_assert_uint_eq(apdu_n(s2, cmd, sizeof cmd, NULL, NULL), 0x9000);
+    ck_assert_uint_eq(apdu_n(s2, cmd, sizeof cmd, NULL, NULL), 0x6985);
+    /* and the internal-authenticate answer does not pass as the external one
+       (different MAC domains) */
+    ck_assert_uint_eq(apdu(s2, "0084000008", rnd, &n), 0x9000);
+    uint8_t ia[20] = {0x00, 0x88, 0x00, 0x00, 0x08};
+    memcpy(ia + 5, rnd, 8);
+    ia[13] = 8;
+    uint8_t ans[8];
+    ck_assert_uint_eq(apdu_n(s2, ia, 14, ans, &n), 0x9000);
+    memcpy(cmd + 5, ans, 8);
+    ck_assert_uint_eq(apdu_n(s2, cmd, sizeof cmd, NULL, NULL), 0x63C2);
+    sim_free(s2);
+    sim_free(s);
+}
+END_TEST
+
+/* 04 D6 with the MAC over a fresh challenge: the purchase file. */
+static unsigned write_purchase(struct sim *s, uint32_t counter, int good_mac)
+{
+    uint8_t rnd[8], cmd[5 + 48] = {0x04, 0xD6, 0x82, 0x00, 48}, in[80];
+    size_t n;
+    memset(cmd + 5, 0, 40);
+    cmd[5] = 1;
+    cmd[6] = 1;
+    cmd[9] = (uint8_t)(counter >> 24), cmd[10] = (uint8_t)(counter >> 16);
+    cmd[11] = (uint8_t)(counter >> 8), cmd[12] = (uint8_t)counter;
+    cmd[5 + 23] = 0x10; /* 16 Wh */
+    ck_assert_uint_eq(apdu(s, "0084000008", rnd, &n), 0x9000);
+    in[0] = 0x03;
+    unhex(SERIAL, in + 1, 8);
+    memcpy(in + 9, rnd, 8);
+    memcpy(in + 17, cmd, 5);
+    memcpy(in + 22, cmd + 5, 40);
+    cmac8(s, in, 62, cmd + 45);
+    if (!good_mac)
+        cmd[45] ^= 0x80;
+    return apdu_n(s, cmd, sizeof cmd, NULL, NULL);
+}
+
+START_TEST(test_cpusim_protected_write)
+{
+    struct sim *s = cpu_card();
+    uint8_t r[256];
+    size_t n;
+    ck_assert_uint_eq(apdu(s, SELECT_APP, r, &n), 0x9000);
+    /* not authenticated */
+    ck_assert_uint_eq(write_purchase(s, 1, 1), 0x6982);
+    ck_assert_uint_eq(external(s, 1), 0x9000);
+    /* plain UPDATE BINARY of the purchase file */
+    char plain[200] = "00D6820028";
+    for (int i = 0; i < 40; i++)
+        strcat(plain, "01");
+    ck_assert_uint_eq(apdu(s, plain, r, &n), 0x6982);
+    /* wrong MAC */
+    ck_assert_uint_eq(write_purchase(s, 1, 0), 0x6988);
+    /* right */
+    ck_assert_uint_eq(write_purchase(s, 1, 1), 0x9000);
+    ck_assert_uint_eq(apdu(s, "00B0820028", r, &n), 0x9000);
+    ck_assert_uint_eq(r[7], 1);
+    /* the counter must grow: the same again, and a lower one, are refused */
+    ck_assert_uint_eq(write_purchase(s, 1, 1), 0x6985);
+    ck_assert_uint_eq(write_purchase(s, 0, 1), 0x6985);
+    ck_assert_uint_eq(write_purchase(s, 7, 1), 0x9000);
+    /* saved: the card keeps it when it leaves the reader */
+    sim_reinsert(s);
+    ck_assert_uint_eq(apdu(s, SELECT_APP, r, &n), 0x9000);
+    ck_assert_uint_eq(apdu(s, "00B0820028", r, &n), 0x9000);
+    ck_assert_uint_eq(r[7], 7);
+    /* after a reset the authentication is gone */
+    ck_assert_uint_eq(write_purchase(s, 8, 1), 0x6982);
+    /* the identification file is read-only */
+    ck_assert_uint_eq(external(s, 1), 0x9000);
+    ck_assert_uint_eq(apdu(s, "00D6810001 00", r, &n), 0x6985);
+    sim_free(s);
+}
+END_TEST
+
+START_TEST(test_cpusim_return_file)
+{
+    struct sim *s = cpu_card();
+    uint8_t r[256];
+    size_t n;
+    char cmd[200];
+    ck_assert_uint_eq(apdu(s, SELECT_APP, r, &n), 0x9000);
+    /* return counter 1, loaded 0 */
+    snprintf(cmd, sizeof cmd, "00D6830028 0101000000000000 00000001 %056d", 0);
+    ck_assert_uint_eq(apdu(s, cmd, r, &n), 0x9000);
+    /* the same return counter again: refused */
+    ck_assert_uint_eq(apdu(s, cmd, r, &n), 0x6985);
+    /* loaded counter 5, return 2 */
+    snprintf(cmd, sizeof cmd, "00D6830028 0101000000000005 00000002 %056d", 0);
+    ck_assert_uint_eq(apdu(s, cmd, r, &n), 0x9000);
+    /* loaded back to 4 with return 3: refused */
+    snprintf(cmd, sizeof cmd, "00D6830028 0101000000000004 00000003 %056d", 0);
+    ck_assert_uint_eq(apdu(s, cmd, r, &n), 0x6985);
+    /* wrong length */
+    ck_assert_uint_eq(apdu(s, "00D6830002 0101", r, &n), 0x6700);
+    sim_free(s);
+}
+END_TEST
+
+START_TEST(test_cpusim_personalise_refusals)
+{
+    char *d = tu_mkdtemp(), path[4200];
+    snprintf(path, sizeof path, "%s/c.img", d);
+    FILE *err = fopen("/dev/null", "w");
+    char *bad[][4] = {
+        {"serial=00", "meter=1", "master=" MASTER, NULL},                        /* short serial */
+        {"serial=" SERIAL, "meter=1", NULL, NULL},                               /* no master */
+        {"serial=" SERIAL, "meter=1", "master=" MASTER, "alg=des"},              /* alg */
+        {"serial=" SERIAL, "meter=has space", "master=" MASTER, NULL},           /* meter */
+        {"serial=" SERIAL, "meter=1", "master=" MASTER, "type=lower"},           /* type code */
+        {"serial=" SERIAL, "meter=1", "master=" MASTER, "tries=0"},              /* tries */
+        {"serial=" SERIAL, "meter=1", "master=" MASTER, "colour=red"},           /* unknown */
+        {"serial=" SERIAL, "serial=" SERIAL, "meter=1", "master=" MASTER},       /* twice */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int argc = 0;
+        while (argc < 4 && bad[i][argc])
+            argc++;
+        ck_assert_msg(sim_card_cpu.personalise(path, argc, bad[i], err) == 1, "case %zu", i);
+        ck_assert_int_eq(access(path, F_OK), -1);
+    }
+    char *good[] = {"serial=" SERIAL, "meter=1", "master=" MASTER};
+    ck_assert_int_eq(sim_card_cpu.personalise(path, 3, good, err), 0);
+    ck_assert_int_eq(sim_card_cpu.personalise(path, 3, good, err), 1); /* exists */
+    fclose(err);
+    tu_rmrf(d);
+    free(d);
+}
+END_TEST
+
+/* The meter's side: it loads a purchase once, and with a memory of its own
+   it is not fooled by a card rolled back. */
+START_TEST(test_cpusim_meter)
+{
+    struct sim *s = cpu_card();
+    uint8_t r[256];
+    size_t n;
+    ck_assert_uint_eq(apdu(s, SELECT_APP, r, &n), 0x9000);
+    ck_assert_uint_eq(external(s, 1), 0x9000);
+    /* a purchase MAC'd by the kiosk under the meter key */
+    uint8_t mm[16], km[16], rec[40], in[64], t[16];
+    size_t tl;
+    unhex("F0E1D2C3B4A5968778695A4B3C2D1E0F", mm, 16);
+    ck_assert_int_eq(ck_derive(CK_AES, mm, (const uint8_t *)"04123456789", 11, km), 0);
+    memset(rec, 0, sizeof rec);
+    rec[0] = 1, rec[1] = 1, rec[7] = 1, rec[15] = 9;
+    rec[22] = 0x27, rec[23] = 0x10; /* 10000 Wh */
+    rec[30] = 0x27, rec[31] = 0x10;
+    in[0] = 0x10;
+    unhex(SERIAL, in + 1, 8);
+    memcpy(in + 9, rec, 32);
+    ck_assert_int_eq(ck_cmac(CK_AES, km, in, 41, t, &tl), 0);
+    memcpy(rec + 32, t, 8);
+    uint8_t rnd[8], cmd[53] = {0x04, 0xD6, 0x82, 0x00, 48}, win[80];
+    memcpy(cmd + 5, rec, 40);
+    ck_assert_uint_eq(apdu(s, "0084000008", rnd, &n), 0x9000);
+    win[0] = 0x03;
+    unhex(SERIAL, win + 1, 8);
+    memcpy(win + 9, rnd, 8);
+    memcpy(win + 17, cmd, 5);
+    memcpy(win + 22, rec, 40);
+    cmac8(s, win, 62, cmd + 45);
+    ck_assert_uint_eq(apdu_n(s, cmd, sizeof cmd, NULL, NULL), 0x9000);
+    char copy[4300], state[4300], *argv[4];
+    snprintf(copy, sizeof copy, "%s/old.img", s->dir);
+    snprintf(state, sizeof state, "state=%s/meter.state", s->dir);
+    tu_copy(s->path, copy);
+    FILE *out = tmpfile();
+    argv[0] = "metermaster=F0E1D2C3B4A5968778695A4B3C2D1E0F";
+    argv[1] = "use=250";
+    argv[2] = state;
+    ck_assert_int_eq(sim_card_cpu.meter(s->path, 3, argv, out), 0);
+    sim_reinsert(s);
+    ck_assert_uint_eq(apdu(s, SELECT_APP, r, &n), 0x9000);
+    ck_assert_uint_eq(apdu(s, "00B0830028", r, &n), 0x9000);
+    ck_assert_uint_eq(r[1], 1);
+    ck_assert_uint_eq(r[7], 1);      /* loaded purchase 1 */
+    ck_assert_uint_eq(r[11], 1);     /* return 1 */
+    ck_assert_uint_eq(r[22], 0x26);  /* 9750 Wh = 0x2616 */
+    ck_assert_uint_eq(r[23], 0x16);
+    /* the MAC is the meter's */
+    in[0] = 0x20;
+    memcpy(in + 9, r, 32);
+    ck_assert_int_eq(ck_cmac(CK_AES, km, in, 41, t, &tl), 0);
+    ck_assert_mem_eq(r + 32, t, 8);
+    /* the card from before the visit, again: the meter remembers purchase 1 */
+    char *again[] = {"metermaster=F0E1D2C3B4A5968778695A4B3C2D1E0F", state};
+    ck_assert_int_eq(sim_card_cpu.meter(copy, 2, again, out), 0);
+    struct sim_image *img = calloc(1, sizeof *img);
+    ck_assert_int_eq(image_load(img, state + 6, 0), 0);
+    ck_assert_str_eq(image_get(img, "credit"), "9750"); /* not loaded twice */
+    ck_assert_str_eq(image_get(img, "loaded"), "1");
+    free(img);
+    /* options */
+    char *bad[] = {"meterkey=00"};
+    ck_assert_int_eq(sim_card_cpu.meter(s->path, 1, bad, out), 1);
+    char *none[] = {"use=1"};
+    ck_assert_int_eq(sim_card_cpu.meter(s->path, 1, none, out), 1);
+    fclose(out);
+    sim_free(s);
 }
 END_TEST
 
@@ -247,6 +600,13 @@ Suite *cpusim_suite(void)
     TCase *tc = tcase_create("cards");
     tcase_add_test(tc, test_cardkeys_vectors);
     tcase_add_test(tc, test_cardkeys_derive_definition);
+    tcase_add_test(tc, test_cpusim_select_and_read);
+    tcase_add_test(tc, test_cpusim_internal_authenticate);
+    tcase_add_test(tc, test_cpusim_external_authenticate);
+    tcase_add_test(tc, test_cpusim_protected_write);
+    tcase_add_test(tc, test_cpusim_return_file);
+    tcase_add_test(tc, test_cpusim_personalise_refusals);
+    tcase_add_test(tc, test_cpusim_meter);
     tcase_add_test(tc, test_sam_commands);
     tcase_add_test(tc, test_sam_personalise_refusals);
     suite_add_tcase(s, tc);
