@@ -41,10 +41,12 @@ OPAYGO_LIB_OBJ := $(OPAYGO_SRC:%.c=$(BUILD)/pic/%.o)
 CARDKEY_SRC := drivers/cardkey/cardkey.c
 CARDKEYS_SRC := drivers/cardkeys/cardkeys.c
 MEMCARD_SRC := drivers/memcard/memcard_card.c
+CPUCARD_SRC := $(wildcard drivers/cpucard/*.c)
+CPUCARD_OBJ := $(CPUCARD_SRC:%.c=$(BUILD)/pic/%.o) $(CARDKEYS_SRC:%.c=$(BUILD)/pic/%.o)
 CARD_LIB_OBJ := $(CARDKEY_SRC:%.c=$(BUILD)/pic/%.o) $(MEMCARD_SRC:%.c=$(BUILD)/pic/%.o) \
                 $(CARDKEYS_SRC:%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/drivers/cpucard/cpu_layout.o
 DRIVERS  := $(BUILD)/drivers/sts.so $(if $(wildcard drivers/openpaygo/openpaygo_driver.c),$(BUILD)/drivers/openpaygo.so) \
-            $(BUILD)/drivers/memcard.so
+            $(BUILD)/drivers/memcard.so $(BUILD)/drivers/cpucard.so
 # the card emulations, without the simulator's main and socket: linked into the unit tests
 CARDSIM_LIB_SRC := $(filter-out tests/cardsim/main.c tests/cardsim/vpcd.c,$(wildcard tests/cardsim/*.c))
 CARDSIM_LIB_OBJ := $(CARDSIM_LIB_SRC:%.c=$(BUILD)/obj/%.o)
@@ -96,6 +98,10 @@ $(BUILD)/drivers/sts.so: $(BUILD)/pic/drivers/sts/sts_driver.o $(STS_LIB_OBJ)
 	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now $^ $(LDLIBS) -o $@
 
 $(BUILD)/drivers/openpaygo.so: $(BUILD)/pic/drivers/openpaygo/openpaygo_driver.o $(OPAYGO_LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now $^ $(LDLIBS) -o $@
+
+$(BUILD)/drivers/cpucard.so: $(CPUCARD_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now $^ $(LDLIBS) -o $@
 

@@ -75,6 +75,7 @@ Suite *credit_suite(void);
 Suite *credit_hq_suite(void);
 Suite *memcard_suite(void);
 Suite *cardchan_suite(void);
+Suite *cpucard_suite(void);
 Suite *cpusim_suite(void);
 
 #endif
