@@ -193,6 +193,12 @@ $(FUZZ_BUILD)/fuzz_memcard: tests/fuzz/fuzz_memcard.c drivers/memcard/memcard_dr
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
 
+# the CPU card driver, against scripted answers or the simulator's card and SAM
+$(FUZZ_BUILD)/fuzz_cpucard: tests/fuzz/fuzz_cpucard.c $(CPUCARD_SRC) $(CARDKEYS_SRC) \
+                            tests/cardsim/card_cpu.c tests/cardsim/card_sam.c tests/cardsim/image.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
+
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_TARGETS)
 fuzz: fuzz-build
