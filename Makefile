@@ -39,12 +39,11 @@ OPAYGO_SRC := $(filter-out drivers/openpaygo/openpaygo_driver.c,$(wildcard drive
 OPAYGO_LIB_OBJ := $(OPAYGO_SRC:%.c=$(BUILD)/pic/%.o)
 # card drivers share the key derivation and CMAC of docs/cards.md
 CARDKEY_SRC := drivers/cardkey/cardkey.c
-CARDKEYS_SRC := drivers/cardkeys/cardkeys.c
 MEMCARD_SRC := drivers/memcard/memcard_card.c
 CPUCARD_SRC := $(wildcard drivers/cpucard/*.c)
-CPUCARD_OBJ := $(CPUCARD_SRC:%.c=$(BUILD)/pic/%.o) $(CARDKEYS_SRC:%.c=$(BUILD)/pic/%.o)
+CPUCARD_OBJ := $(CPUCARD_SRC:%.c=$(BUILD)/pic/%.o) $(CARDKEY_SRC:%.c=$(BUILD)/pic/%.o)
 CARD_LIB_OBJ := $(CARDKEY_SRC:%.c=$(BUILD)/pic/%.o) $(MEMCARD_SRC:%.c=$(BUILD)/pic/%.o) \
-                $(CARDKEYS_SRC:%.c=$(BUILD)/pic/%.o) $(BUILD)/pic/drivers/cpucard/cpu_layout.o
+                $(BUILD)/pic/drivers/cpucard/cpu_layout.o
 DRIVERS  := $(BUILD)/drivers/sts.so $(if $(wildcard drivers/openpaygo/openpaygo_driver.c),$(BUILD)/drivers/openpaygo.so) \
             $(BUILD)/drivers/memcard.so $(BUILD)/drivers/cpucard.so
 # the card emulations, without the simulator's main and socket: linked into the unit tests
@@ -194,7 +193,7 @@ $(FUZZ_BUILD)/fuzz_memcard: tests/fuzz/fuzz_memcard.c drivers/memcard/memcard_dr
 	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
 
 # the CPU card driver, against scripted answers or the simulator's card and SAM
-$(FUZZ_BUILD)/fuzz_cpucard: tests/fuzz/fuzz_cpucard.c $(CPUCARD_SRC) $(CARDKEYS_SRC) \
+$(FUZZ_BUILD)/fuzz_cpucard: tests/fuzz/fuzz_cpucard.c $(CPUCARD_SRC) $(CARDKEY_SRC) \
                             tests/cardsim/card_cpu.c tests/cardsim/card_sam.c tests/cardsim/image.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@

@@ -62,20 +62,57 @@ int cardkey_ecb(int alg, const uint8_t key[CARDKEY_LEN], int encrypt, uint8_t *d
     return e == 0 ? 0 : -1;
 }
 
+/* The last block of CBC (IV 0) over whole blocks: a 3des derivation half
+   when D is two blocks long. */
+static int cbc_last(int alg, const uint8_t key[CARDKEY_LEN], const uint8_t *in, size_t len,
+                    uint8_t *last)
+{
+    size_t bs = cardkey_block(alg);
+    uint8_t k[24], out[2 * 16];
+    gcry_cipher_hd_t h;
+    if (bs == 0 || len == 0 || len % bs != 0 || len > sizeof out)
+        return -1;
+    if (gcry_cipher_open(&h, cipher_of(alg), GCRY_CIPHER_MODE_CBC, GCRY_CIPHER_SECURE) != 0)
+        return -1;
+    size_t kl = gcry_key(alg, key, k);
+    gcry_error_t e = gcry_cipher_setkey(h, k, kl);
+    explicit_bzero(k, sizeof k);
+    if (e == 0)
+        e = gcry_cipher_encrypt(h, out, len, in, len);
+    gcry_cipher_close(h);
+    if (e == 0)
+        memcpy(last, out + len - bs, bs);
+    explicit_bzero(out, sizeof out);
+    return e == 0 ? 0 : -1;
+}
+
 int cardkey_derive(int alg, const uint8_t master[CARDKEY_LEN], const uint8_t *serial,
                    size_t serial_len, uint8_t key[CARDKEY_LEN])
 {
     size_t bs = cardkey_block(alg);
     uint8_t d[32];
-    if (bs == 0 || serial == NULL || serial_len == 0 || serial_len > bs - 1)
+    if (bs == 0 || serial == NULL || serial_len == 0 || serial_len > CARDKEY_SERIAL_MAX)
         return -1;
     memset(d, 0, sizeof d);
     memcpy(d, serial, serial_len);
     d[serial_len] = 0x80;
-    if (alg == CARDKEY_3DES) /* two blocks: D, then D xor FF..FF */
-        for (size_t i = 0; i < 8; i++)
-            d[8 + i] = (uint8_t)(d[i] ^ 0xFF);
-    int rc = cardkey_ecb(alg, master, 1, d, 16);
+    int rc;
+    if (alg == CARDKEY_3DES && serial_len >= 8) { /* D is two blocks */
+        uint8_t half[2][8];
+        for (size_t i = 0; i < 16; i++)
+            d[16 + i] = (uint8_t)(d[i] ^ 0xFF);
+        rc = cbc_last(alg, master, d, 16, half[0]) == 0 && cbc_last(alg, master, d + 16, 16, half[1]) == 0
+                 ? 0
+                 : -1;
+        if (rc == 0)
+            memcpy(d, half, sizeof half);
+        explicit_bzero(half, sizeof half);
+    } else {
+        if (alg == CARDKEY_3DES) /* one block each: D, then D xor FF..FF */
+            for (size_t i = 0; i < 8; i++)
+                d[8 + i] = (uint8_t)(d[i] ^ 0xFF);
+        rc = cardkey_ecb(alg, master, 1, d, 16);
+    }
     if (rc == 0)
         memcpy(key, d, CARDKEY_LEN);
     explicit_bzero(d, sizeof d);
@@ -102,7 +139,7 @@ int cardkey_cmac(int alg, const uint8_t key[CARDKEY_LEN], const void *msg, size_
     gcry_error_t e = gcry_mac_setkey(h, k, kl);
     explicit_bzero(k, sizeof k);
     ml = bs;
-    if (e == 0)
+    if (e == 0 && len) /* an empty message is no write (libgcrypt refuses a NULL buffer) */
         e = gcry_mac_write(h, msg, len);
     if (e == 0)
         e = gcry_mac_read(h, mac, &ml);

@@ -3,10 +3,12 @@
  * drivers and the card simulator (both compile cardkey.c in; it needs only
  * libgcrypt and this header).
  *
- *   derive(master, alg, serial): D = serial || 0x80 || 0x00... to the
- *   cipher's block size (serial at most block size - 1 bytes: 7 for 3des,
- *   15 for aes and sm4);
- *     3des: 3DES-ECB(master, D) || 3DES-ECB(master, D xor FF..FF)  (16 bytes)
+ *   derive(master, alg, serial): D = serial || 0x80 || 0x00... to a whole
+ *   number of cipher blocks (serial 1..15 bytes: D is one block for aes and
+ *   sm4, one or two for 3des);
+ *     3des: L || R, L the last block of 3DES-CBC(master, IV 0, D), R the same
+ *           over D xor FF..FF; with one block (serial of at most 7 bytes)
+ *           3DES-ECB(master, D) || 3DES-ECB(master, D xor FF..FF)  (16 bytes)
  *     aes:  AES-128-ECB(master, D)                                 (16 bytes)
  *     sm4:  SM4-ECB(master, D)                                     (16 bytes)
  *   MACs: CMAC (NIST SP 800-38B) with the same cipher, 8 bytes for 3des and
@@ -21,6 +23,7 @@
 
 #define CARDKEY_LEN 16
 #define CARDKEY_MAC_MAX 16
+#define CARDKEY_SERIAL_MAX 15 /* longest serial (diversifier) derive takes */
 
 enum cardkey_alg { CARDKEY_3DES = 1, CARDKEY_AES = 2, CARDKEY_SM4 = 3 };
 

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "../cardkeys/cardkeys.h"
+#include "../cardkey/cardkey.h"
 #include "cpu_driver.h"
 
 #define SAM_CLA 0x80
@@ -23,30 +23,30 @@ static int store_mac(struct cpu_ctx *c, int which, const uint8_t *div, size_t di
 {
     const char *ref = which == CPU_KEY_CARD ? c->cfg.card_ref : c->cfg.meter_ref;
     const char *what = which == CPU_KEY_CARD ? "card" : "meter";
-    uint8_t master[CK_KEY_LEN], key[CK_KEY_LEN], full[CK_MAC_MAX];
-    size_t klen = 0, ml = 0;
+    uint8_t master[CARDKEY_LEN], key[CARDKEY_LEN], full[CARDKEY_MAC_MAX];
+    size_t klen = 0;
     int rc = c->svc->key_get(c->host, ref, NULL, 0, &klen);
     if (rc != UV_OK)
         return cpu_fail(c, UV_E_KEY_MISSING, "the %s master key '%s' is not in the key store",
                         what, ref);
-    if (klen != CK_KEY_LEN)
+    if (klen != CARDKEY_LEN)
         return cpu_fail(c, UV_E_KEY_INVALID, "the %s master key '%s' is %zu bytes, not %d", what,
-                        ref, klen, CK_KEY_LEN);
+                        ref, klen, CARDKEY_LEN);
     rc = c->svc->key_get(c->host, ref, master, sizeof master, &klen);
-    if (rc != UV_OK || klen != CK_KEY_LEN) {
+    if (rc != UV_OK || klen != CARDKEY_LEN) {
         c->svc->wipe(master, sizeof master);
         return cpu_fail(c, UV_E_KEY_MISSING, "the %s master key '%s' could not be read", what,
                         ref);
     }
-    rc = ck_derive(c->cfg.alg, master, div, div_len, key);
+    rc = cardkey_derive(c->cfg.alg, master, div, div_len, key);
     c->svc->wipe(master, sizeof master);
     if (rc != 0)
         return cpu_fail(c, UV_E_KEY_INVALID, "the %s master key '%s' cannot be used with %s "
-                        "(for 3des: a weak DES key half?)", what, ref, ck_alg_name(c->cfg.alg));
-    rc = ck_cmac(c->cfg.alg, key, msg, len, full, &ml);
+                        "(for 3des: a weak DES key half?)", what, ref, cardkey_alg_name(c->cfg.alg));
+    rc = cardkey_cmac(c->cfg.alg, key, msg, len, full);
     c->svc->wipe(key, sizeof key);
     if (rc != 0)
-        return cpu_fail(c, UV_E_CRYPTO, "%s CMAC failed", ck_alg_name(c->cfg.alg));
+        return cpu_fail(c, UV_E_CRYPTO, "%s CMAC failed", cardkey_alg_name(c->cfg.alg));
     memcpy(out, full, CPU_MAC_LEN);
     c->svc->wipe(full, sizeof full);
     return UV_OK;
@@ -75,10 +75,10 @@ static int sam_mac(struct cpu_ctx *c, int which, const uint8_t *div, size_t div_
                    const uint8_t *msg, size_t len, uint8_t out[CPU_MAC_LEN])
 {
     unsigned slot = which == CPU_KEY_CARD ? c->cfg.card_slot : c->cfg.meter_slot;
-    uint8_t cmd[UV_APDU_MAX], resp[CK_MAC_MAX];
+    uint8_t cmd[UV_APDU_MAX], resp[CARDKEY_MAC_MAX];
     size_t n;
     unsigned sw;
-    if (div_len == 0 || div_len > CK_DIV_MAX || 1 + div_len + len > 255)
+    if (div_len == 0 || div_len > CARDKEY_SERIAL_MAX || 1 + div_len + len > 255)
         return cpu_fail(c, UV_E_ARG, "SAM MAC input too long");
     size_t lc = 1 + div_len + len;
     cmd[0] = SAM_CLA;
@@ -96,10 +96,10 @@ static int sam_mac(struct cpu_ctx *c, int which, const uint8_t *div, size_t div_
         return sam_transport(c, rc);
     if (sw != 0x9000)
         return sam_status(c, sw, slot);
-    if (n != ck_block(c->cfg.alg))
+    if (n != cardkey_block(c->cfg.alg))
         return cpu_fail(c, UV_E_KEY_INVALID,
                         "the SAM's MAC from slot %u is %zu bytes: not an %s key", slot, n,
-                        ck_alg_name(c->cfg.alg));
+                        cardkey_alg_name(c->cfg.alg));
     memcpy(out, resp, CPU_MAC_LEN);
     return UV_OK;
 }
@@ -136,7 +136,7 @@ int cpu_sam_check(struct cpu_ctx *c)
         if (info[i + 1] != c->cfg.alg)
             return cpu_fail(c, UV_E_KEY_INVALID,
                             "the SAM's slot %u holds a %s key; this driver uses %s", slots[k],
-                            ck_alg_name(info[i + 1]), ck_alg_name(c->cfg.alg));
+                            cardkey_alg_name(info[i + 1]), cardkey_alg_name(c->cfg.alg));
         if (!(info[i + 2] & SAM_USE_MAC))
             return cpu_fail(c, UV_E_KEY_INVALID, "the SAM's slot %u may not compute MACs",
                             slots[k]);
@@ -148,7 +148,7 @@ int cpu_sam_check(struct cpu_ctx *c)
 
 static int hexeq(const uint8_t *b, size_t n, const char *hex)
 {
-    char t[2 * CK_MAC_MAX + 1];
+    char t[2 * CARDKEY_MAC_MAX + 1];
     cpu_hex(b, n, t, sizeof t);
     return strlen(hex) == 2 * n && strcasecmp(t, hex) == 0;
 }
@@ -184,36 +184,38 @@ int cpu_crypto_self_test(void)
                                       0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10};
     static const uint8_t serial7[7] = {0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07};
     static const uint8_t serial8[8] = {0x00, 0x00, 0xA1, 0xB2, 0xC3, 0xD4, 0xE5, 0xF6};
-    uint8_t t[CK_MAC_MAX], d[16], e[16], k[CK_KEY_LEN];
-    size_t n = 0;
-    if (ck_cmac(CK_AES, aes_k, aes_m, sizeof aes_m, t, &n) != 0 ||
-        !hexeq(t, n, "070a16b46b4d4144f79bdd9dd04a287c"))
+    uint8_t t[CARDKEY_MAC_MAX], d[16], e[16], k[CARDKEY_LEN];
+    if (cardkey_cmac(CARDKEY_AES, aes_k, aes_m, sizeof aes_m, t) != 0 ||
+        !hexeq(t, 16, "070a16b46b4d4144f79bdd9dd04a287c"))
         return UV_E_SELFTEST;
-    if (ck_cmac(CK_3DES, tdea_k, aes_m, 8, t, &n) != 0 || !hexeq(t, n, "4ff2ab813c53ce83"))
+    if (cardkey_cmac(CARDKEY_3DES, tdea_k, aes_m, 8, t) != 0 || !hexeq(t, 8, "4ff2ab813c53ce83"))
         return UV_E_SELFTEST;
-    if (ck_ecb(CK_SM4, sm4_k, 1, sm4_k, 16, e) != 0 ||
+    memcpy(e, sm4_k, 16);
+    if (cardkey_ecb(CARDKEY_SM4, sm4_k, 1, e, 16) != 0 ||
         !hexeq(e, 16, "681edf34d206965e86b3e94f536e4246") ||
-        ck_ecb(CK_SM4, sm4_k, 0, e, 16, d) != 0 || memcmp(d, sm4_k, 16) != 0)
+        cardkey_ecb(CARDKEY_SM4, sm4_k, 0, e, 16) != 0 || memcmp(e, sm4_k, 16) != 0)
         return UV_E_SELFTEST;
     /* derive, one block: aes and sm4 are ECB of serial || 80 || 00.. */
     memset(d, 0, sizeof d);
     memcpy(d, serial8, sizeof serial8);
     d[sizeof serial8] = 0x80;
-    for (int alg = CK_AES; alg <= CK_SM4; alg++)
-        if (ck_derive(alg, sm4_k, serial8, sizeof serial8, k) != 0 ||
-            ck_ecb(alg, sm4_k, 1, d, 16, e) != 0 || memcmp(k, e, 16) != 0)
+    for (int alg = CARDKEY_AES; alg <= CARDKEY_SM4; alg++) {
+        memcpy(e, d, 16);
+        if (cardkey_derive(alg, sm4_k, serial8, sizeof serial8, k) != 0 ||
+            cardkey_ecb(alg, sm4_k, 1, e, 16) != 0 || memcmp(k, e, 16) != 0)
             return UV_E_SELFTEST;
+    }
     /* 3des, one block (7-byte serial): ECB(D) || ECB(~D) */
     memset(d, 0, sizeof d);
     memcpy(d, serial7, sizeof serial7);
     d[7] = 0x80;
     for (int i = 0; i < 8; i++)
         d[8 + i] = (uint8_t)~d[i];
-    if (ck_derive(CK_3DES, tdea_k, serial7, sizeof serial7, k) != 0 ||
-        ck_ecb(CK_3DES, tdea_k, 1, d, 16, e) != 0 || memcmp(k, e, 16) != 0)
+    if (cardkey_derive(CARDKEY_3DES, tdea_k, serial7, sizeof serial7, k) != 0 ||
+        cardkey_ecb(CARDKEY_3DES, tdea_k, 1, d, 16) != 0 || memcmp(k, d, 16) != 0)
         return UV_E_SELFTEST;
     /* 3des, two blocks (8-byte serial): last CBC blocks, answer from OpenSSL */
-    if (ck_derive(CK_3DES, tdea_k, serial8, sizeof serial8, k) != 0 ||
+    if (cardkey_derive(CARDKEY_3DES, tdea_k, serial8, sizeof serial8, k) != 0 ||
         !hexeq(k, 16, "233b1132b9d90160f0b81fb96c0acf33"))
         return UV_E_SELFTEST;
     return UV_OK;

@@ -10,6 +10,14 @@ const uint8_t cpu_aid[CPU_AID_LEN] = {0xF0, 'U', 'V', 'E', 'N', 'D', 'C', 'P', '
 const uint8_t cpu_atr[CPU_ATR_LEN] = {0x3B, 0x8B, 0x80, 0x01, 0x80, 0x59, 'U', 'V',
                                       'E',  'N',  'D',  ' ',  'C',  'P',  'U', 0xF9};
 
+int cpu_equal(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    uint8_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        d |= (uint8_t)(a[i] ^ b[i]);
+    return d == 0;
+}
+
 uint32_t cpu_be32(const uint8_t *p)
 {
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];

@@ -157,6 +157,9 @@ size_t cpu_mac_in_id(const uint8_t rec[CPU_ID_LEN], uint8_t *out);
 size_t cpu_mac_in_record(uint8_t dom, const uint8_t serial[CPU_SERIAL_LEN],
                          const uint8_t rec[CPU_REC_LEN], uint8_t *out);
 
+/* n bytes equal, compared in constant time: 1 if so. */
+int cpu_equal(const uint8_t *a, const uint8_t *b, size_t n);
+
 /* Big-endian helpers. */
 uint32_t cpu_be32(const uint8_t *p);
 uint64_t cpu_be64(const uint8_t *p);

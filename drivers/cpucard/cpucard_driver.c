@@ -46,7 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cardkeys/cardkeys.h"
+#include "../cardkey/cardkey.h"
 #include "cpu_driver.h"
 
 #define CPU_TYPE_CODE "CPU-E1"
@@ -114,7 +114,7 @@ static int slot_number(const char *v, unsigned *out)
 static int setting(struct cpu_cfg *cfg, const char *name, const char *v, char *why, size_t cap)
 {
     if (strcmp(name, "alg") == 0) {
-        if ((cfg->alg = ck_alg_parse(v)) == 0)
+        if ((cfg->alg = cardkey_alg_parse(v)) == 0)
             return snprintf(why, cap, "alg must be 3des, aes or sm4, not '%.40s'", v), 0;
     } else if (strcmp(name, "keys") == 0) {
         if (strcmp(v, "store") != 0 && strcmp(v, "sam") != 0)
@@ -151,7 +151,7 @@ static int cpu_open(const struct uv_host_services *svc, void *host, const struct
         return UV_E_NOMEM;
     c->svc = svc;
     c->host = host;
-    c->cfg.alg = CK_AES;
+    c->cfg.alg = CARDKEY_AES;
     snprintf(c->cfg.card_ref, sizeof c->cfg.card_ref, "cpucard:card");
     snprintf(c->cfg.meter_ref, sizeof c->cfg.meter_ref, "cpucard:meter");
     c->cfg.card_slot = 1;
@@ -331,7 +331,7 @@ static int cpu_read_medium(void *ctx, struct uv_medium_info *info)
         info->last_sequence = p.sequence;
     snprintf(info->summary, sizeof info->summary,
              "CPU card %s for meter %s (%s, key version %u), last purchase %u", info->card_serial,
-             id.meter, ck_alg_name(id.alg), id.key_version,
+             id.meter, cardkey_alg_name(id.alg), id.key_version,
              p.status != CPU_PURCHASE_NONE ? p.counter : 0);
     c->last_error[0] = '\0';
     return UV_OK;
@@ -359,7 +359,7 @@ static int authenticate(struct cpu_ctx *c, const struct cpu_id *id)
         return rc;
     char serial[2 * CPU_SERIAL_LEN + 1];
     cpu_hex(id->serial, CPU_SERIAL_LEN, serial, sizeof serial);
-    if (!ck_equal(want, got, CPU_MAC_LEN))
+    if (!cpu_equal(want, got, CPU_MAC_LEN))
         return cpu_fail(c, UV_E_CARD_AUTH,
                         "card %s failed authentication: it does not hold the card key this "
                         "utility's master gives its serial (a cloned or foreign card); keep it",
@@ -370,7 +370,7 @@ static int authenticate(struct cpu_ctx *c, const struct cpu_id *id)
     if ((rc = cpu_mac8(c, CPU_KEY_CARD, id->serial, CPU_SERIAL_LEN, in, cpu_mac_in_id(idb, in),
                        want)) != UV_OK)
         return rc;
-    if (!ck_equal(want, id->mac, CPU_MAC_LEN))
+    if (!cpu_equal(want, id->mac, CPU_MAC_LEN))
         return cpu_fail(c, UV_E_VERIFY,
                         "card %s: its identification (meter number, type) was altered", serial);
     if ((rc = cpu_get_challenge(c, rnd)) != UV_OK)
@@ -419,7 +419,7 @@ static int check_records(struct cpu_ctx *c, struct cpu_session *s)
         if ((rc = cpu_mac8(c, CPU_KEY_METER, (const uint8_t *)id->meter, mlen, in,
                            cpu_mac_in_record(CPU_DOM_PURCHASE, id->serial, pb, in), mac)) != UV_OK)
             return rc;
-        if (!ck_equal(mac, s->p.mac, CPU_MAC_LEN))
+        if (!cpu_equal(mac, s->p.mac, CPU_MAC_LEN))
             return cpu_fail(c, UV_E_VERIFY,
                             "purchase %u on the card has a wrong MAC: the record was altered or "
                             "forged", s->p.counter);
@@ -430,7 +430,7 @@ static int check_records(struct cpu_ctx *c, struct cpu_session *s)
         if ((rc = cpu_mac8(c, CPU_KEY_METER, (const uint8_t *)id->meter, mlen, in,
                            cpu_mac_in_record(CPU_DOM_RETURN, id->serial, rb, in), mac)) != UV_OK)
             return rc;
-        if (!ck_equal(mac, s->r.mac, CPU_MAC_LEN))
+        if (!cpu_equal(mac, s->r.mac, CPU_MAC_LEN))
             return cpu_fail(c, UV_E_VERIFY,
                             "the meter's return data on the card has a wrong MAC: altered");
         if (s->r.loaded > s->p.counter)
@@ -453,7 +453,7 @@ static int check_shadow(struct cpu_ctx *c, const struct cpu_session *s, const st
                         "card was rolled back to an older copy (replay); keep the card",
                         s->p.counter, sh->counter);
     if (s->p.counter == sh->counter && sh->counter != 0 &&
-        (s->p.sequence != sh->sequence || !ck_equal(s->p.mac, sh->mac, CPU_MAC_LEN)))
+        (s->p.sequence != sh->sequence || !cpu_equal(s->p.mac, sh->mac, CPU_MAC_LEN)))
         return cpu_fail(c, UV_E_REPLAY,
                         "purchase %u on the card is not the one this kiosk wrote (sequence %llu): "
                         "replayed from another copy",
@@ -536,8 +536,8 @@ static int cpu_verify(void *ctx, const struct uv_meter *meter, struct uv_medium_
     cpu_hex(s.id.serial, CPU_SERIAL_LEN, serial, sizeof serial);
     if (s.id.alg != c->cfg.alg)
         return cpu_fail(c, UV_E_CARD_UNKNOWN, "card %s uses %s keys; this kiosk's CPU card "
-                        "driver is set to %s", serial, ck_alg_name(s.id.alg),
-                        ck_alg_name(c->cfg.alg));
+                        "driver is set to %s", serial, cardkey_alg_name(s.id.alg),
+                        cardkey_alg_name(c->cfg.alg));
     if (strcmp(s.id.type_code, meter->type_code) != 0 || strcmp(s.id.meter, meter->number) != 0)
         return cpu_fail(c, UV_E_CARD_UNKNOWN, "card %s belongs to meter %s (%s), not to meter "
                         "%.32s", serial, s.id.meter, s.id.type_code, meter->number);

@@ -53,7 +53,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../drivers/cardkeys/cardkeys.h"
+#include "../../drivers/cardkey/cardkey.h"
 #include "../../drivers/cpucard/cpu_layout.h"
 #include "card.h"
 
@@ -129,11 +129,11 @@ static long load_ef(const struct sim_card *c, unsigned ef, uint8_t *buf)
     return n == (long)ef_size(ef) ? n : -1;
 }
 
-static int card_key(const struct sim_card *c, int *alg, uint8_t key[CK_KEY_LEN],
+static int card_key(const struct sim_card *c, int *alg, uint8_t key[CARDKEY_LEN],
                     uint8_t serial[CPU_SERIAL_LEN])
 {
-    *alg = ck_alg_parse(image_get(&c->img, "alg"));
-    if (*alg == 0 || image_get_bin(&c->img, "key", key, CK_KEY_LEN) != CK_KEY_LEN ||
+    *alg = cardkey_alg_parse(image_get(&c->img, "alg"));
+    if (*alg == 0 || image_get_bin(&c->img, "key", key, CARDKEY_LEN) != CARDKEY_LEN ||
         image_get_bin(&c->img, "serial", serial, CPU_SERIAL_LEN) != CPU_SERIAL_LEN)
         return -1;
     return 0;
@@ -144,10 +144,9 @@ static int card_mac(const struct sim_card *c, const uint8_t *msg, size_t len,
                     uint8_t mac[CPU_MAC_LEN])
 {
     int alg;
-    uint8_t key[CK_KEY_LEN], serial[CPU_SERIAL_LEN], full[CK_MAC_MAX];
-    size_t n;
+    uint8_t key[CARDKEY_LEN], serial[CPU_SERIAL_LEN], full[CARDKEY_MAC_MAX];
     int rc = -1;
-    if (card_key(c, &alg, key, serial) == 0 && ck_cmac(alg, key, msg, len, full, &n) == 0) {
+    if (card_key(c, &alg, key, serial) == 0 && cardkey_cmac(alg, key, msg, len, full) == 0) {
         memcpy(mac, full, CPU_MAC_LEN);
         rc = 0;
     }
@@ -157,7 +156,7 @@ static int card_mac(const struct sim_card *c, const uint8_t *msg, size_t len,
 
 static int cpu_reset(struct sim_card *c)
 {
-    uint8_t buf[CPU_ID_LEN], key[CK_KEY_LEN], serial[CPU_SERIAL_LEN];
+    uint8_t buf[CPU_ID_LEN], key[CARDKEY_LEN], serial[CPU_SERIAL_LEN];
     uint64_t tries, max;
     int alg;
     free(c->state);
@@ -315,7 +314,7 @@ static size_t update_purchase(struct sim_card *c, const struct apdu *a, size_t o
     size_t n = cpu_mac_in_write(serial, s->rnd, a->header, a->data, CPU_REC_LEN, in);
     if (card_mac(c, in, n, mac) != 0)
         return sim_sw(resp, 0, SW_MEMORY);
-    if (!ck_equal(mac, a->data + CPU_REC_LEN, CPU_MAC_LEN))
+    if (!cpu_equal(mac, a->data + CPU_REC_LEN, CPU_MAC_LEN))
         return sim_sw(resp, 0, SW_SM_WRONG);
     if (a->data[0] != CPU_LAYOUT_VERSION)
         return sim_sw(resp, 0, SW_WRONG_DATA);
@@ -417,7 +416,7 @@ static size_t do_external(struct sim_card *c, const struct apdu *a, uint8_t *res
     size_t n = cpu_mac_in_auth(CPU_DOM_EXTERNAL, serial, s->rnd, in);
     if (card_mac(c, in, n, mac) != 0)
         return sim_sw(resp, 0, SW_MEMORY);
-    if (!ck_equal(mac, a->data, CPU_MAC_LEN)) {
+    if (!cpu_equal(mac, a->data, CPU_MAC_LEN)) {
         tries--;
         if (image_set_u64(&c->img, "tries", tries) != 0 || image_save(&c->img) != 0)
             return sim_sw(resp, 0, SW_MEMORY);
@@ -522,7 +521,7 @@ static int cpu_personalise(const char *path, int argc, char **argv, FILE *err)
     struct cpu_id id;
     struct cpu_purchase p;
     struct cpu_return r;
-    uint8_t master[CK_KEY_LEN], key[CK_KEY_LEN], rec[CPU_ID_LEN], in[CPU_MAC_IN_MAX];
+    uint8_t master[CARDKEY_LEN], key[CARDKEY_LEN], rec[CPU_ID_LEN], in[CPU_MAC_IN_MAX];
     uint64_t keyver = 1, counter = 0, tries = 3;
     memset(&id, 0, sizeof id);
     memset(&p, 0, sizeof p);
@@ -531,7 +530,7 @@ static int cpu_personalise(const char *path, int argc, char **argv, FILE *err)
         return 1;
     const char *alg = o.value[P_ALG] ? o.value[P_ALG] : "aes";
     const char *type = o.value[P_TYPE] ? o.value[P_TYPE] : "CPU-E1";
-    id.alg = (uint8_t)ck_alg_parse(alg);
+    id.alg = (uint8_t)cardkey_alg_parse(alg);
     if (hexbytes(o.value[P_SERIAL], id.serial, CPU_SERIAL_LEN) != 0) {
         fprintf(err, "serial= must be %d hex digits\n", 2 * CPU_SERIAL_LEN);
         return 1;
@@ -541,8 +540,8 @@ static int cpu_personalise(const char *path, int argc, char **argv, FILE *err)
                      "alg=3des|aes|sm4 are needed\n");
         return 1;
     }
-    if (hexbytes(o.value[P_MASTER], master, CK_KEY_LEN) != 0) {
-        fprintf(err, "master= must be %d hex digits\n", 2 * CK_KEY_LEN);
+    if (hexbytes(o.value[P_MASTER], master, CARDKEY_LEN) != 0) {
+        fprintf(err, "master= must be %d hex digits\n", 2 * CARDKEY_LEN);
         return 1;
     }
     if ((o.value[P_KEYVER] && number(o.value[P_KEYVER], 255, &keyver) != 0) ||
@@ -555,13 +554,12 @@ static int cpu_personalise(const char *path, int argc, char **argv, FILE *err)
     snprintf(id.type_code, sizeof id.type_code, "%s", type);
     id.key_version = (uint8_t)keyver;
     id.kind = 0; /* electricity, Wh */
-    int rc = ck_derive(id.alg, master, id.serial, CPU_SERIAL_LEN, key);
+    int rc = cardkey_derive(id.alg, master, id.serial, CPU_SERIAL_LEN, key);
     explicit_bzero(master, sizeof master);
-    uint8_t full[CK_MAC_MAX];
-    size_t fl;
+    uint8_t full[CARDKEY_MAC_MAX];
     cpu_id_encode(&id, rec);
     if (rc == 0)
-        rc = ck_cmac(id.alg, key, in, cpu_mac_in_id(rec, in), full, &fl);
+        rc = cardkey_cmac(id.alg, key, in, cpu_mac_in_id(rec, in), full);
     memcpy(id.mac, full, CPU_MAC_LEN);
     cpu_id_encode(&id, rec);
 
@@ -579,7 +577,7 @@ static int cpu_personalise(const char *path, int argc, char **argv, FILE *err)
     cpu_purchase_encode(&p, prec);
     cpu_return_encode(&r, rrec);
     rc = image_set(img, "card", "cpu") | image_set_bin(img, "serial", id.serial, CPU_SERIAL_LEN) |
-         image_set(img, "alg", alg) | image_set_bin(img, "key", key, CK_KEY_LEN) |
+         image_set(img, "alg", alg) | image_set_bin(img, "key", key, CARDKEY_LEN) |
          image_set_bin(img, "id", rec, CPU_ID_LEN) | image_set_bin(img, "purchase", prec, CPU_REC_LEN) |
          image_set_bin(img, "return", rrec, CPU_REC_LEN) | image_set_u64(img, "tries", tries) |
          image_set_u64(img, "tries_max", tries);
@@ -605,13 +603,12 @@ struct meter_mem {
     uint64_t loaded, ret_counter, credit;
 };
 
-static int record_mac(int alg, const uint8_t km[CK_KEY_LEN], uint8_t dom,
+static int record_mac(int alg, const uint8_t km[CARDKEY_LEN], uint8_t dom,
                       const uint8_t serial[CPU_SERIAL_LEN], const uint8_t rec[CPU_REC_LEN],
                       uint8_t mac[CPU_MAC_LEN])
 {
-    uint8_t in[CPU_MAC_IN_MAX], full[CK_MAC_MAX];
-    size_t fl;
-    if (ck_cmac(alg, km, in, cpu_mac_in_record(dom, serial, rec, in), full, &fl) != 0)
+    uint8_t in[CPU_MAC_IN_MAX], full[CARDKEY_MAC_MAX];
+    if (cardkey_cmac(alg, km, in, cpu_mac_in_record(dom, serial, rec, in), full) != 0)
         return -1;
     memcpy(mac, full, CPU_MAC_LEN);
     return 0;
@@ -623,7 +620,7 @@ static int meter_run(struct sim_image *img, struct sim_image *mem_img, const str
     struct cpu_id id;
     struct cpu_purchase p;
     struct cpu_return r;
-    uint8_t idb[CPU_ID_LEN], pb[CPU_REC_LEN], rb[CPU_REC_LEN], km[CK_KEY_LEN], mac[CPU_MAC_LEN];
+    uint8_t idb[CPU_ID_LEN], pb[CPU_REC_LEN], rb[CPU_REC_LEN], km[CARDKEY_LEN], mac[CPU_MAC_LEN];
     uint64_t use = 0, tamper = 0, now = 0;
     if (image_get_bin(img, "id", idb, sizeof idb) != CPU_ID_LEN ||
         cpu_id_parse(idb, CPU_ID_LEN, &id) != CPU_PARSE_OK ||
@@ -641,14 +638,14 @@ static int meter_run(struct sim_image *img, struct sim_image *mem_img, const str
         return 1;
     }
     if (o->value[M_KEY]) {
-        if (hexbytes(o->value[M_KEY], km, CK_KEY_LEN) != 0) {
+        if (hexbytes(o->value[M_KEY], km, CARDKEY_LEN) != 0) {
             fprintf(out, "meter: meterkey= must be 32 hex digits\n");
             return 1;
         }
     } else {
-        uint8_t master[CK_KEY_LEN];
-        int bad = hexbytes(o->value[M_MASTER], master, CK_KEY_LEN) != 0 ||
-                  ck_derive(id.alg, master, (const uint8_t *)id.meter, strlen(id.meter), km) != 0;
+        uint8_t master[CARDKEY_LEN];
+        int bad = hexbytes(o->value[M_MASTER], master, CARDKEY_LEN) != 0 ||
+                  cardkey_derive(id.alg, master, (const uint8_t *)id.meter, strlen(id.meter), km) != 0;
         explicit_bzero(master, sizeof master);
         if (bad) {
             fprintf(out, "meter: meterkey= or metermaster= (32 hex digits) is needed\n");
@@ -663,14 +660,14 @@ static int meter_run(struct sim_image *img, struct sim_image *mem_img, const str
             return 1;
         }
     } else if (r.status == 1 && record_mac(id.alg, km, CPU_DOM_RETURN, id.serial, rb, mac) == 0 &&
-               ck_equal(mac, r.mac, CPU_MAC_LEN)) {
+               cpu_equal(mac, r.mac, CPU_MAC_LEN)) {
         m.loaded = r.loaded;
         m.ret_counter = r.ret_counter;
         m.credit = r.remaining;
     }
     if (p.status != CPU_PURCHASE_NONE) {
         if (record_mac(id.alg, km, CPU_DOM_PURCHASE, id.serial, pb, mac) != 0 ||
-            !ck_equal(mac, p.mac, CPU_MAC_LEN)) {
+            !cpu_equal(mac, p.mac, CPU_MAC_LEN)) {
             explicit_bzero(km, sizeof km);
             fprintf(out, "meter: purchase %" PRIu32 " refused: its MAC is wrong (not from a "
                          "kiosk with this meter's key, or altered)\n", p.counter);

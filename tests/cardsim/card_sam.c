@@ -2,8 +2,8 @@
  * card_sam.c — the PSAM of docs/cards.md, as the simulator plays it: master
  * keys in numbered slots (1-15), each with its algorithm and usage, and the
  * five commands of class 80 (DERIVE-MAC, DERIVE-ENCRYPT, DERIVE-DECRYPT,
- * DERIVE-EXPORT, GET-INFO). The derivation and MACs are cardkeys.c's, the
- * same code the drivers use in key store mode.
+ * DERIVE-EXPORT, GET-INFO). The derivation and MACs are drivers/cardkey's,
+ * the same code the drivers use in key store mode.
  *
  * Usage byte (GET-INFO): 01 MAC, 02 encrypt, 04 decrypt, 08 export.
  * Personalised with `cardsim new sam IMAGE slot1=aes:<32 hex> ...`; a slot
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../drivers/cardkeys/cardkeys.h"
+#include "../../drivers/cardkey/cardkey.h"
 #include "card.h"
 
 #define SAM_CLA 0x80
@@ -38,7 +38,7 @@ static const uint8_t sam_atr_bytes[16] = {0x3B, 0x8B, 0x80, 0x01, 0x80, 0x59, 'U
 struct slot {
     int alg;
     uint8_t usage;
-    uint8_t key[CK_KEY_LEN];
+    uint8_t key[CARDKEY_LEN];
 };
 
 static int hexval(char c)
@@ -80,8 +80,8 @@ static int get_slot(const struct sim_image *img, unsigned n, struct slot *s)
         return -1;
     memcpy(alg, v, (size_t)(c1 - v));
     alg[c1 - v] = '\0';
-    s->alg = ck_alg_parse(alg);
-    if (s->alg == 0 || hexbytes(c1 + 1, (size_t)(c2 - c1 - 1), s->key, CK_KEY_LEN) != 0 ||
+    s->alg = cardkey_alg_parse(alg);
+    if (s->alg == 0 || hexbytes(c1 + 1, (size_t)(c2 - c1 - 1), s->key, CARDKEY_LEN) != 0 ||
         hexbytes(c2 + 1, strlen(c2 + 1), &s->usage, 1) != 0)
         return -1;
     return 0;
@@ -163,9 +163,9 @@ static size_t sam_apdu(struct sim_card *c, const uint8_t *cmd, size_t len,
     }
     size_t ld = data[0], mlen = lc - 1 - ld;
     const uint8_t *serial = data + 1, *msg = data + 1 + ld;
-    size_t bs = ck_block(s.alg);
+    size_t bs = cardkey_block(s.alg);
     unsigned sw = SW_OK;
-    if (ld == 0 || ld > CK_DIV_MAX)
+    if (ld == 0 || ld > CARDKEY_SERIAL_MAX)
         sw = SW_WRONG_DATA;
     else if ((ins == SAM_INS_MAC && !(s.usage & USE_MAC)) ||
              (ins == SAM_INS_ENCRYPT && !(s.usage & USE_ENC)) ||
@@ -179,21 +179,25 @@ static size_t sam_apdu(struct sim_card *c, const uint8_t *cmd, size_t len,
         explicit_bzero(&s, sizeof s);
         return sim_sw(resp, 0, sw);
     }
-    uint8_t key[CK_KEY_LEN];
+    uint8_t key[CARDKEY_LEN];
     size_t n = 0;
-    int alg = s.alg, rc = ck_derive(alg, s.key, serial, ld, key);
+    int alg = s.alg, rc = cardkey_derive(alg, s.key, serial, ld, key);
     explicit_bzero(&s, sizeof s);
     if (rc == 0) {
         switch (ins) {
-        case SAM_INS_MAC: rc = ck_cmac(alg, key, msg, mlen, resp, &n); break;
+        case SAM_INS_MAC:
+            rc = cardkey_cmac(alg, key, msg, mlen, resp);
+            n = cardkey_block(alg);
+            break;
         case SAM_INS_ENCRYPT:
         case SAM_INS_DECRYPT:
-            rc = ck_ecb(alg, key, ins == SAM_INS_ENCRYPT, msg, mlen, resp);
+            memcpy(resp, msg, mlen);
+            rc = cardkey_ecb(alg, key, ins == SAM_INS_ENCRYPT, resp, mlen);
             n = mlen;
             break;
         default: /* export */
-            memcpy(resp, key, CK_KEY_LEN);
-            n = CK_KEY_LEN;
+            memcpy(resp, key, CARDKEY_LEN);
+            n = CARDKEY_LEN;
             break;
         }
     }
@@ -222,10 +226,10 @@ static int slot_option(struct sim_image *img, const char *name, const char *v, F
     }
     strcpy(copy, v);
     const char *alg = strtok_r(copy, ":", &save), *hex = strtok_r(NULL, ":", &save);
-    uint8_t key[CK_KEY_LEN];
+    uint8_t key[CARDKEY_LEN];
     uint8_t use = 0, export = 0;
-    int a = ck_alg_parse(alg);
-    if (a == 0 || hex == NULL || hexbytes(hex, strlen(hex), key, CK_KEY_LEN) != 0) {
+    int a = cardkey_alg_parse(alg);
+    if (a == 0 || hex == NULL || hexbytes(hex, strlen(hex), key, CARDKEY_LEN) != 0) {
         fprintf(err, "slot%lu=ALG:KEY needs alg 3des, aes or sm4 and 32 hex digits\n", n);
         explicit_bzero(copy, sizeof copy);
         return 1;
@@ -254,8 +258,8 @@ static int slot_option(struct sim_image *img, const char *name, const char *v, F
         fprintf(err, "%s given twice\n", field);
         return 1;
     }
-    size_t o = (size_t)snprintf(value, sizeof value, "%s:", ck_alg_name(a));
-    for (size_t i = 0; i < CK_KEY_LEN; i++)
+    size_t o = (size_t)snprintf(value, sizeof value, "%s:", cardkey_alg_name(a));
+    for (size_t i = 0; i < CARDKEY_LEN; i++)
         o += (size_t)snprintf(value + o, sizeof value - o, "%02X", key[i]);
     snprintf(value + o, sizeof value - o, ":%02X", (unsigned)(use | export));
     int rc = image_set(img, field, value);

@@ -22,7 +22,7 @@
 
 #include <gcrypt.h>
 
-#include "../../drivers/cardkeys/cardkeys.h"
+#include "../../drivers/cardkey/cardkey.h"
 #include "../../drivers/cpucard/cpu_layout.h"
 #include "../../drivers/univend_driver.h"
 #include "../cardsim/card.h"

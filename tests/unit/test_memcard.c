@@ -76,13 +76,14 @@ START_TEST(cardkey_refusals)
     ck_assert_int_eq(cardkey_alg_parse("des"), 0);
     ck_assert_int_eq(cardkey_alg_parse(NULL), 0);
     ck_assert_int_eq(cardkey_alg_parse("AES"), 0);
-    /* the serial and its 0x80 must fit one block */
-    ck_assert_int_eq(cardkey_derive(CARDKEY_3DES, master, serial, 8, key), -1);
+    /* a serial is 1..15 bytes (with 3des, 8..15 make D two blocks) */
+    ck_assert_int_eq(cardkey_derive(CARDKEY_3DES, master, serial, 16, key), -1);
     ck_assert_int_eq(cardkey_derive(CARDKEY_AES, master, serial, 16, key), -1);
     ck_assert_int_eq(cardkey_derive(CARDKEY_AES, master, serial, 0, key), -1);
     ck_assert_int_eq(cardkey_derive(9, master, serial, 7, key), -1);
     ck_assert_uint_eq(key[0], 0xEE); /* nothing written on failure */
     ck_assert_int_eq(cardkey_derive(CARDKEY_3DES, master, serial, 7, key), 0);
+    ck_assert_int_eq(cardkey_derive(CARDKEY_3DES, master, serial, 15, key), 0);
     ck_assert_int_eq(cardkey_derive(CARDKEY_AES, master, serial, 15, key), 0);
     ck_assert_int_eq(cardkey_cmac(9, key, "x", 1, mac), -1);
     ck_assert_int_eq(cardkey_cmac_check(CARDKEY_3DES, key, "x", 1, mac, 9), 0); /* > block */
