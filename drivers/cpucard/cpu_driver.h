@@ -38,6 +38,8 @@ struct cpu_ctx {
     const struct uv_host_services *svc;
     void *host;
     struct cpu_cfg cfg;
+    int armed;                        /* read_medium() found a card of ...  */
+    char armed_meter[CPU_TEXT_LEN];   /* ... this meter in the reader        */
     struct cpu_session s;
     char last_error[256];
 };
@@ -68,6 +70,10 @@ enum { CPU_KEY_CARD = 0, CPU_KEY_METER = 1 };
    meter number), from the key store or the SAM as configured. */
 int cpu_mac8(struct cpu_ctx *c, int which, const uint8_t *div, size_t div_len,
              const uint8_t *msg, size_t len, uint8_t out[CPU_MAC_LEN]);
+/* keys = store: both master keys are in the key store, 16 bytes each (the
+   check of a meter without its card); keys = sam: UV_OK (the SAM is
+   checked when a card is). */
+int cpu_keys_present(struct cpu_ctx *c);
 /* keys = sam: the SAM answers and holds MAC keys of the configured alg in
    both slots. */
 int cpu_sam_check(struct cpu_ctx *c);

@@ -18,6 +18,27 @@
 #define SAM_INS_INFO 0x20
 #define SAM_USE_MAC 0x01
 
+static int master_present(struct cpu_ctx *c, const char *ref, const char *what)
+{
+    size_t len = 0;
+    if (c->svc->key_get(c->host, ref, NULL, 0, &len) != UV_OK)
+        return cpu_fail(c, UV_E_KEY_MISSING,
+                        "the %s master key '%s' is not in the key store (univend key add %s "
+                        "--hex ...)", what, ref, ref);
+    if (len != CARDKEY_LEN)
+        return cpu_fail(c, UV_E_KEY_INVALID, "the %s master key '%s' is %zu bytes, not %d",
+                        what, ref, len, CARDKEY_LEN);
+    return UV_OK;
+}
+
+int cpu_keys_present(struct cpu_ctx *c)
+{
+    int rc = UV_OK;
+    if (!c->cfg.sam && (rc = master_present(c, c->cfg.card_ref, "card")) == UV_OK)
+        rc = master_present(c, c->cfg.meter_ref, "meter");
+    return rc;
+}
+
 static int store_mac(struct cpu_ctx *c, int which, const uint8_t *div, size_t div_len,
                      const uint8_t *msg, size_t len, uint8_t out[CPU_MAC_LEN])
 {
@@ -25,13 +46,9 @@ static int store_mac(struct cpu_ctx *c, int which, const uint8_t *div, size_t di
     const char *what = which == CPU_KEY_CARD ? "card" : "meter";
     uint8_t master[CARDKEY_LEN], key[CARDKEY_LEN], full[CARDKEY_MAC_MAX];
     size_t klen = 0;
-    int rc = c->svc->key_get(c->host, ref, NULL, 0, &klen);
+    int rc = master_present(c, ref, what);
     if (rc != UV_OK)
-        return cpu_fail(c, UV_E_KEY_MISSING, "the %s master key '%s' is not in the key store",
-                        what, ref);
-    if (klen != CARDKEY_LEN)
-        return cpu_fail(c, UV_E_KEY_INVALID, "the %s master key '%s' is %zu bytes, not %d", what,
-                        ref, klen, CARDKEY_LEN);
+        return rc;
     rc = c->svc->key_get(c->host, ref, master, sizeof master, &klen);
     if (rc != UV_OK || klen != CARDKEY_LEN) {
         c->svc->wipe(master, sizeof master);
@@ -118,6 +135,10 @@ int cpu_sam_check(struct cpu_ctx *c)
     size_t n;
     unsigned sw;
     int rc = c->svc->card_connect(c->host, UV_SLOT_SAM);
+    /* a SAM just fitted (or the reader just powered) may take a moment to show */
+    if (rc == UV_E_MEDIUM_ABSENT && c->svc->card_wait &&
+        c->svc->card_wait(c->host, UV_SLOT_SAM, 1, 1500) == UV_OK)
+        rc = c->svc->card_connect(c->host, UV_SLOT_SAM);
     if (rc != UV_OK)
         return sam_transport(c, cpu_fail(c, rc == UV_E_MEDIUM_ABSENT ? rc : UV_E_MEDIUM_IO,
                                          "cannot reach the SAM (code %d)", rc));

@@ -29,12 +29,15 @@
  *   0 version 1 | 1 card serial (8) | 9 purchase counter (4) | 13 sequence
  *   of the last purchase (8) | 21 its MAC (8) | 29 meter return counter (4)
  *
- * verify(): SELECT, read the identification, INTERNAL AUTHENTICATE (the card
- * proves it holds its card key: a clone made without the master fails),
- * identification MAC, GET CHALLENGE + EXTERNAL AUTHENTICATE (the kiosk
- * proves its key), purchase and return files with their MACs, and the
- * counters against the shadow: an older counter, or the shadow's counter
- * with another record, is a card rolled back (replay). issue_credit():
+ * verify() of a meter whose card read_medium() did not just identify (the
+ * meter being added): its parameters and, keys = store, both master keys;
+ * nothing can be written then. verify() of the card's meter: SELECT, read
+ * the identification, INTERNAL AUTHENTICATE (the card proves it holds its
+ * card key: a clone made without the master fails), identification MAC,
+ * GET CHALLENGE + EXTERNAL AUTHENTICATE (the kiosk proves its key), purchase
+ * and return files with their MACs, and the counters against the shadow:
+ * an older counter, or the shadow's counter with another record, is a card
+ * rolled back (replay). issue_credit():
  * purchase record counter + 1, sequence = the request's, credit = what the
  * meter has not loaded yet + this sale, MAC'd for the meter, written with
  * the card's MAC over a fresh challenge and read back before medium_written.
@@ -319,12 +322,15 @@ static int cpu_read_medium(void *ctx, struct uv_medium_info *info)
         return UV_E_ARG;
     c->last_error[0] = '\0';
     memset(&c->s, 0, sizeof c->s);
+    c->armed = 0;
     int rc = need_channel(c);
     if (rc == UV_OK)
         rc = read_id(c, &id);
     if (rc != UV_OK)
         return rc;
     fill_id(&id, info);
+    c->armed = 1;
+    snprintf(c->armed_meter, sizeof c->armed_meter, "%s", id.meter);
     /* the sequence, not yet checked: verify() checks it with its MAC */
     if (cpu_read_ef(c, CPU_SFI_PURCHASE, pb, sizeof pb) == UV_OK &&
         cpu_purchase_parse(pb, sizeof pb, &p) == CPU_PARSE_OK && p.status != CPU_PURCHASE_NONE)
@@ -484,31 +490,58 @@ static void tamper_text(uint32_t t, char *out, size_t cap)
         snprintf(out + o, cap - o, "%sother 0x%X", o ? ", " : "", t & ~CPU_TAMPER_KNOWN);
 }
 
+/* Wh as kWh text: one decimal when that is exact, else three. */
+static void kwh_text(uint64_t wh, char *out, size_t cap)
+{
+    if (wh % 100 == 0)
+        snprintf(out, cap, "%llu.%llu", (unsigned long long)(wh / 1000),
+                 (unsigned long long)(wh % 1000 / 100));
+    else
+        snprintf(out, cap, "%llu.%03llu", (unsigned long long)(wh / 1000),
+                 (unsigned long long)(wh % 1000));
+}
+
 static void fill_info(const struct cpu_session *s, struct uv_medium_info *info)
 {
-    char tamper[96] = "", meter[160] = "";
+    char tamper[96] = "", meter[256] = "", pending_kwh[32], left_kwh[32];
     uint64_t pending = pending_of(s);
     fill_id(&s->id, info);
     info->last_sequence = s->p.status != CPU_PURCHASE_NONE ? s->p.sequence : 0;
     info->pending_amount = pending;
     info->pending_kind = s->id.kind;
     info->flags = UV_INFO_PENDING;
+    kwh_text(pending, pending_kwh, sizeof pending_kwh);
     if (s->have_return) {
         info->flags |= UV_INFO_METER_DATA;
         info->meter_remaining = s->r.remaining;
         info->meter_tamper = s->r.tamper;
         tamper_text(s->r.tamper, tamper, sizeof tamper);
-        snprintf(meter, sizeof meter, "; meter: %llu.%03llu kWh left, tamper %s",
-                 (unsigned long long)(s->r.remaining / 1000),
-                 (unsigned long long)(s->r.remaining % 1000), tamper[0] ? tamper : "none");
+        kwh_text(s->r.remaining, left_kwh, sizeof left_kwh);
+        snprintf(meter, sizeof meter, "; the meter loaded purchase %u and reports %s kWh left, "
+                 "tamper %s", s->r.loaded, left_kwh, tamper[0] ? tamper : "none");
     }
     snprintf(info->summary, sizeof info->summary,
-             "CPU card %.16s, meter %.15s: purchase %u%s%s, %llu.%03llu kWh not yet in the "
-             "meter%.110s",
-             info->card_serial, s->id.meter, s->p.counter,
+             "CPU card purchase %u%s%s, %s kWh not yet in the meter%.150s", s->p.counter,
              s->p.status == CPU_PURCHASE_CANCELLED ? " (refunded)" : "",
-             s->p.status == CPU_PURCHASE_NONE ? " (none yet)" : "",
-             (unsigned long long)(pending / 1000), (unsigned long long)(pending % 1000), meter);
+             s->p.status == CPU_PURCHASE_NONE ? " (none yet)" : "", pending_kwh, meter);
+}
+
+/* No card of this meter in the reader (the meter is being added, or
+   checked): its parameters and the keys, and nothing can be written. */
+static int verify_meter(struct cpu_ctx *c, const struct uv_meter *meter,
+                        struct uv_medium_info *info)
+{
+    int rc = cpu_keys_present(c);
+    if (rc != UV_OK)
+        return rc;
+    if (info) {
+        snprintf(info->meter_number, sizeof info->meter_number, "%s", meter->number);
+        snprintf(info->type_code, sizeof info->type_code, "%s", meter->type_code);
+        snprintf(info->summary, sizeof info->summary,
+                 "CPU card meter (%s keys %s); its card is checked when it is inserted",
+                 cardkey_alg_name(c->cfg.alg), c->cfg.sam ? "on the SAM" : "in the key store");
+    }
+    return UV_OK;
 }
 
 static int cpu_verify(void *ctx, const struct uv_meter *meter, struct uv_medium_info *info)
@@ -524,11 +557,12 @@ static int cpu_verify(void *ctx, const struct uv_meter *meter, struct uv_medium_
     if (info != NULL && info->struct_size < sizeof *info)
         return cpu_fail(c, UV_E_ARG, "medium info too small");
     int rc = read_meter(c, meter, &mv);
-    if (rc == UV_OK)
-        rc = need_channel(c);
-    if (rc == UV_OK)
-        rc = read_id(c, &s.id);
-    if (rc == UV_E_UNSUPPORTED && cpu_has_channel(c->svc))
+    if (rc != UV_OK)
+        return rc;
+    if (!c->armed || strcmp(c->armed_meter, meter->number) != 0 || !cpu_has_channel(c->svc))
+        return verify_meter(c, meter, info);
+    rc = read_id(c, &s.id);
+    if (rc == UV_E_UNSUPPORTED)
         rc = cpu_fail(c, UV_E_CARD_UNKNOWN, "not a univend CPU card: no such application");
     if (rc != UV_OK)
         return rc;

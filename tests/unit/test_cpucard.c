@@ -376,9 +376,13 @@ static struct uv_issue_result result_new(void)
     return r;
 }
 
+/* Read the card in the reader, then verify it for the meter, as the host does. */
 static int verify(struct thost *th, struct tmeter *t, struct uv_medium_info *info)
 {
-    struct uv_medium_info mine = info_new();
+    struct uv_medium_info mine = info_new(), id = info_new();
+    int rc = th->drv->read_medium(th->dctx, &id);
+    if (rc != UV_OK)
+        return rc;
     return th->drv->verify(th->dctx, &t->m, info ? info : &mine);
 }
 
@@ -857,8 +861,13 @@ START_TEST(test_cpu_refuse_unknown)
                                  "meter=04999999999", "master=" CARD_MASTER, NULL),
                      0);
     insert(th, UV_SLOT_USER, "neighbour");
-    ck_assert_int_eq(verify(th, &t, NULL), UV_E_CARD_UNKNOWN);
-    ck_assert_ptr_nonnull(strstr(err_of(th), "04999999999"));
+    info = info_new();
+    ck_assert_int_eq(verify(th, &t, &info), UV_OK); /* only a check of the meter: */
+    ck_assert_ptr_nonnull(strstr(info.summary, "checked when it is inserted"));
+    struct uv_credit_request req = {sizeof req, UV_CREDIT_ELECTRICITY, 1000, 1};
+    struct uv_issue_result res = result_new();
+    ck_assert_int_eq(th->drv->issue_credit(th->dctx, &t.m, &req, &res), UV_E_VERIFY);
+    ck_assert_uint_eq(res.medium_written, 0); /* nothing is written to another meter's card */
     /* a card keyed for another alg */
     card_of(th, "sm4card", "sm4", CARD_MASTER);
     insert(th, UV_SLOT_USER, "sm4card");
@@ -869,9 +878,8 @@ START_TEST(test_cpu_refuse_unknown)
     insert_as(th, UV_SLOT_USER, "sam", &sim_card_sam);
     info = info_new();
     ck_assert_int_eq(th->drv->read_medium(th->dctx, &info), UV_E_UNSUPPORTED);
-    ck_assert_int_eq(verify(th, &t, NULL), UV_E_CARD_UNKNOWN);
+    ck_assert_int_eq(verify(th, &t, NULL), UV_E_UNSUPPORTED);
     /* a second card for a meter already sold to on the first */
-    struct uv_issue_result res;
     card_of(th, "card", "aes", CARD_MASTER);
     insert(th, UV_SLOT_USER, "card");
     ck_assert_int_eq(sell(th, &t, 1000, 1, &res), UV_OK);
@@ -1035,7 +1043,7 @@ START_TEST(test_cpu_meter_readback)
     ck_assert(info.flags & UV_INFO_METER_DATA);
     ck_assert_uint_eq(info.meter_remaining, 23500);
     ck_assert_uint_eq(info.meter_tamper, 5);
-    ck_assert_ptr_nonnull(strstr(info.summary, "23.500 kWh left"));
+    ck_assert_ptr_nonnull(strstr(info.summary, "23.5 kWh left"));
     ck_assert_ptr_nonnull(strstr(info.summary, "cover opened, reverse energy"));
     /* a meter with the wrong key refuses the purchase and leaves the card alone */
     uint8_t before[40], after[40];
@@ -1153,6 +1161,14 @@ START_TEST(test_cpu_no_channel)
     ck_assert_int_eq(th->drv->read_medium(th->dctx, &info), UV_E_UNSUPPORTED);
     ck_assert_int_eq(verify(th, &t, NULL), UV_E_UNSUPPORTED);
     ck_assert_ptr_nonnull(strstr(err_of(th), "no card reader"));
+    /* the meter alone checks (keys present); nothing can be written */
+    ck_assert_int_eq(th->drv->verify(th->dctx, &t.m, &info), UV_OK);
+    struct uv_credit_request req = {sizeof req, UV_CREDIT_ELECTRICITY, 1000, 1};
+    struct uv_issue_result res = result_new();
+    ck_assert_int_eq(th->drv->issue_credit(th->dctx, &t.m, &req, &res), UV_E_VERIFY);
+    th->n_keys = 1; /* the meter master missing */
+    ck_assert_int_eq(th->drv->verify(th->dctx, &t.m, &info), UV_E_KEY_MISSING);
+    ck_assert_ptr_nonnull(strstr(err_of(th), "cpucard:meter"));
     th_free(th);
 }
 END_TEST
