@@ -174,11 +174,14 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=all -Isrc -Idrivers/sts
 FUZZ_LIB_SRC := src/config.c src/money.c src/params.c src/status.c src/loader.c src/digest.c \
-                src/drvsig.c src/exportfile.c src/textrec.c src/ed25519.c db/record.c $(STS_SRC)
+                src/drvsig.c src/exportfile.c src/exportparse.c src/textrec.c src/ed25519.c \
+                db/record.c $(STS_SRC)
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
+# the export reader is held to a plain reference reader
+$(FUZZ_BUILD)/fuzz_export: tests/fuzz/export_reference.c
 
 # the instruction parser checks records with the kind table, whose entries
 # also name the apply functions: this target links the whole core

@@ -1,5 +1,7 @@
 /* fuzz_export.c — export files as head office receives them: peek and full
-   parse must refuse or accept cleanly, and agree with each other. */
+   parse must refuse or accept cleanly, and agree with each other; the lean
+   reader (src/exportparse.c) must give the same verdict and the same records
+   as the plain reference reader (export_reference.c). */
 #include <gcrypt.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -20,11 +22,50 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
-static int count(int kind, const void *rec, void *arg)
+uv_status ref_exportfile_parse(const char *buf, size_t len, struct export_parsed *p,
+                               exportfile_record_fn fn, void *arg, struct uv_error *err);
+
+/* Every record the lean reader gave, in order, as bytes (each record struct
+   is zeroed before it is filled, so equal records are equal bytes). */
+struct seen {
+    unsigned n, checked;
+    size_t len, cap;
+    uint8_t *bytes;
+};
+
+static size_t rec_size(int kind)
 {
-    (void)kind;
-    (void)rec;
-    (*(unsigned *)arg)++;
+    return kind == 'R'   ? sizeof(struct rec_receipt)
+           : kind == 'A' ? sizeof(struct rec_audit)
+           : kind == 'Z' ? sizeof(struct rec_closing)
+                         : sizeof(struct rec_instruction);
+}
+
+static int keep(int kind, const void *rec, void *arg)
+{
+    struct seen *s = arg;
+    size_t n = 1 + rec_size(kind);
+    if (s->len + n > s->cap) {
+        s->cap = (s->len + n) * 2;
+        s->bytes = realloc(s->bytes, s->cap);
+        if (s->bytes == NULL)
+            abort();
+    }
+    s->bytes[s->len] = (uint8_t)kind;
+    memcpy(s->bytes + s->len + 1, rec, n - 1);
+    s->len += n;
+    s->n++;
+    return 0;
+}
+
+static int compare(int kind, const void *rec, void *arg)
+{
+    struct seen *s = arg;
+    size_t n = 1 + rec_size(kind);
+    if (s->checked + n > s->len || s->bytes[s->checked] != (uint8_t)kind ||
+        memcmp(s->bytes + s->checked + 1, rec, n - 1) != 0)
+        __builtin_trap(); /* the readers disagree on a record */
+    s->checked += (unsigned)n;
     return 0;
 }
 
@@ -32,11 +73,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char *buf = malloc(size ? size : 1); /* exact size: over-reads are caught */
     memcpy(buf, data, size);
-    struct export_parsed p, q;
+    struct export_parsed p, q, r;
     struct uv_error e;
-    unsigned n = 0;
-    if (exportfile_parse(buf, size, &p, count, &n, &e) == UVS_OK) {
-        if (n != p.h.receipts + p.h.audits + p.h.closings + p.h.instructions)
+    struct seen s = {0, 0, 0, 0, NULL};
+    uv_status lean = exportfile_parse(buf, size, &p, keep, &s, &e);
+    uv_status ref = ref_exportfile_parse(buf, size, &r, compare, &s, &e);
+    if ((lean == UVS_OK) != (ref == UVS_OK))
+        __builtin_trap(); /* one reader accepts what the other refuses */
+    if (lean == UVS_OK) {
+        if (s.n != p.h.receipts + p.h.audits + p.h.closings + p.h.instructions || s.checked != s.len ||
+            memcmp(&p, &r, sizeof p) != 0)
             __builtin_trap();
         /* what parses fully must also peek, to the same signature position */
         if (exportfile_peek(buf, size, &q, &e) != UVS_OK || q.body_len != p.body_len)
@@ -49,6 +95,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     } else {
         exportfile_peek(buf, size, &q, &e);
     }
+    free(s.bytes);
     free(buf);
     return 0;
 }

@@ -77,5 +77,6 @@ Suite *memcard_suite(void);
 Suite *cardchan_suite(void);
 Suite *cpucard_suite(void);
 Suite *cpusim_suite(void);
+Suite *exportfile_suite(void);
 
 #endif
