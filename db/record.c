@@ -284,6 +284,21 @@ static const struct rec_field credit_grant_fields[] = {
 };
 LAYOUT(rec_credit_grant_layout, struct rec_credit_grant, credit_grant_fields);
 
+static const struct rec_field hq_group_fields[] = {
+    F(1, RF_STR, struct rec_hq_group, kiosk),
+    F(2, RF_U64, struct rec_hq_group, sequence),
+    F(3, RF_I64, struct rec_hq_group, day),
+    F(4, RF_STR, struct rec_hq_group, tariff),
+    F(5, RF_STR, struct rec_hq_group, driver),
+    F(6, RF_U64, struct rec_hq_group, first_receipt),
+    F(7, RF_U64, struct rec_hq_group, count),
+    F(8, RF_I64, struct rec_hq_group, gross),
+    F(9, RF_I64, struct rec_hq_group, vat),
+    F(10, RF_I64, struct rec_hq_group, net),
+    F(11, RF_U64, struct rec_hq_group, energy_wh),
+};
+LAYOUT(rec_hq_group_layout, struct rec_hq_group, hq_group_fields);
+
 static const struct rec_field mgmt_fields[] = {
     F(1, RF_U64, struct rec_mgmt, number),
     F(2, RF_I64, struct rec_mgmt, time),

@@ -262,6 +262,20 @@ struct rec_hq_file {
     int64_t credit_expires;
 };
 
+/* Head office: the receipts of one imported file that share a UTC day, a
+   tariff and a driver, summed (what hq report adds up). */
+struct rec_hq_group {
+    char kiosk[REC_ID_MAX];
+    uint64_t sequence;       /* the file they came in                  */
+    int64_t day;             /* days since 1970-01-01, UTC             */
+    char tariff[REC_ID_MAX];
+    char driver[32];
+    uint64_t first_receipt;  /* the lowest receipt number among them   */
+    uint64_t count;
+    int64_t gross, vat, net;
+    uint64_t energy_wh;
+};
+
 /* An engineering / management action on a meter (who, why, the tokens). */
 struct rec_mgmt {
     uint64_t number;
@@ -351,8 +365,8 @@ struct rec_layout {
 extern const struct rec_layout rec_meter_layout, rec_customer_layout, rec_tariff_layout,
     rec_typeidx_layout, rec_receipt_layout, rec_audit_layout, rec_key_layout, rec_clerk_layout,
     rec_closing_layout, rec_export_layout, rec_hq_kiosk_layout, rec_hq_file_layout,
-    rec_mgmt_layout, rec_trust_layout, rec_instruction_layout, rec_blacklist_layout,
-    rec_hq_instr_layout, rec_credit_layout, rec_credit_grant_layout;
+    rec_hq_group_layout, rec_mgmt_layout, rec_trust_layout, rec_instruction_layout,
+    rec_blacklist_layout, rec_hq_instr_layout, rec_credit_layout, rec_credit_grant_layout;
 
 /* Encode rec into buf (capacity cap); returns the length, or 0 if it does not fit. */
 size_t rec_encode(const struct rec_layout *l, const void *rec, uint8_t *buf, size_t cap);

@@ -22,8 +22,16 @@ static const char *const db_files[UV_DB_COUNT] = {
     [UV_DB_TARIFF_VERSIONS] = "tariff-versions.db", [UV_DB_BLACKLIST] = "blacklist.db",
     [UV_DB_PENDING] = "card-pending.db",
     [UV_DB_HQ_KIOSKS] = "hq-kiosks.db", [UV_DB_HQ_FILES] = "hq-files.db",
-    [UV_DB_HQ_RECEIPTS] = "hq-receipts.db", [UV_DB_HQ_AUDIT] = "hq-audit.db",
+    [UV_DB_HQ_FILEDATA] = "hq-filedata.db", [UV_DB_HQ_RANGES] = "hq-ranges.db",
+    [UV_DB_HQ_GROUPS] = "hq-groups.db", [UV_DB_HQ_AUDIT] = "hq-audit.db",
     [UV_DB_HQ_CLOSINGS] = "hq-closings.db", [UV_DB_HQ_INSTR] = "hq-instructions.db",
+};
+
+/* Page size when a database is created (0: Berkeley DB's choice). Whole
+   export files of a few hundred KiB go on overflow pages: large pages mean
+   fewer of them. */
+static const u_int32_t db_pagesize[UV_DB_COUNT] = {
+    [UV_DB_HQ_FILEDATA] = 64 * 1024,
 };
 
 uv_status store_fail(struct uv_error *err, int dbret, const char *what)
@@ -112,8 +120,9 @@ uv_status store_open_sized(struct uv_store *s, const char *dir, int create, unsi
     u_int32_t locks = cache_mb * 200 < 20000 ? 20000 : cache_mb * 200 > 200000 ? 200000 : cache_mb * 200;
     s->env->set_lk_max_locks(s->env, locks);
     s->env->set_lk_max_objects(s->env, locks);
-    /* the log buffer holds a whole transaction of a bulk import (1/32 of the
-       cache: 256 KiB for a kiosk's 8 MiB, 32 MiB at head office's 1 GiB) */
+    /* the log buffer holds many imported files, each one transaction (1/32
+       of the cache: 256 KiB for a kiosk's 8 MiB, 32 MiB at head office's
+       1 GiB) */
     s->env->set_lg_bsize(s->env, cache_mb * 32 * 1024 < 256 * 1024 ? 256 * 1024 : cache_mb * 32 * 1024);
     s->env->set_lg_max(s->env, 4 * 1024 * 1024);
     u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOG | DB_INIT_LOCK | DB_INIT_MPOOL |
@@ -133,6 +142,8 @@ uv_status store_open_sized(struct uv_store *s, const char *dir, int create, unsi
             store_close(s);
             return store_fail(err, ret, "creating a database handle");
         }
+        if (db_pagesize[i])
+            db->set_pagesize(db, db_pagesize[i]);
         u_int32_t oflags = DB_AUTO_COMMIT | (create ? DB_CREATE : DB_CREATE);
         if ((ret = db->open(db, NULL, db_files[i], NULL, DB_BTREE, oflags, 0600)) != 0) {
             db->close(db, 0);
@@ -384,72 +395,63 @@ uv_status store_counter_next(struct uv_store *s, DB_TXN *txn, const char *name, 
     return UVS_OK;
 }
 
-uv_status store_bulk_init(struct store_bulk *b, size_t cap, struct uv_error *err)
+uv_status store_get_alloc(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *key,
+                          size_t klen, void **buf, size_t *cap, size_t *len,
+                          struct uv_error *err)
 {
-    memset(b, 0, sizeof *b);
-    b->dbt.data = malloc(cap);
-    if (b->dbt.data == NULL)
-        return uv_fail(err, UVS_NOMEM, "out of memory for a bulk insert");
-    b->dbt.ulen = (u_int32_t)cap;
-    b->dbt.flags = DB_DBT_USERMEM | DB_DBT_BULK;
-    DB_MULTIPLE_WRITE_INIT(b->pos, &b->dbt);
-    return UVS_OK;
-}
-
-int store_bulk_add(struct store_bulk *b, const void *key, size_t klen, const void *val,
-                   size_t vlen)
-{
-    void *k = (void *)key, *v = (void *)val;
-    DB_MULTIPLE_KEY_WRITE_NEXT(b->pos, &b->dbt, k, klen, v, vlen);
-    if (b->pos == NULL)
-        return -1;
-    b->n++;
-    return 0;
-}
-
-uv_status store_bulk_flush(struct uv_store *s, DB_TXN *txn, enum uv_dbid id,
-                           struct store_bulk *b, struct uv_error *err)
-{
-    uv_status st = UVS_OK;
-    if (b->n) {
-        int ret = s->db[id]->put(s->db[id], txn, &b->dbt, NULL, DB_MULTIPLE_KEY);
+    DBT k, v;
+    dbt_in(&k, key, klen);
+    for (;;) {
+        memset(&v, 0, sizeof v);
+        v.data = *buf;
+        v.ulen = (u_int32_t)*cap;
+        v.flags = DB_DBT_USERMEM;
+        int ret = s->db[id]->get(s->db[id], txn, &k, &v, 0);
+        if (ret == DB_NOTFOUND)
+            return UVS_NOTFOUND;
+        if (ret == DB_BUFFER_SMALL) {
+            void *bigger = realloc(*buf, v.size);
+            if (bigger == NULL)
+                return uv_fail(err, UVS_NOMEM, "out of memory reading %s", db_files[id]);
+            *buf = bigger;
+            *cap = v.size;
+            continue;
+        }
         if (ret != 0)
-            st = store_fail(err, ret, db_files[id]);
+            return store_fail(err, ret, db_files[id]);
+        *len = v.size;
+        return UVS_OK;
     }
-    b->n = 0;
-    DB_MULTIPLE_WRITE_INIT(b->pos, &b->dbt);
-    return st;
 }
 
-void store_bulk_free(struct store_bulk *b)
+uv_status store_file_has_records(struct uv_store *s, const char *name, int *found,
+                                 struct uv_error *err)
 {
-    free(b->dbt.data);
-    memset(b, 0, sizeof *b);
-}
-
-uv_status store_any_in_range(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *from,
-                             size_t from_len, const void *to, size_t to_len, int *found,
-                             struct uv_error *err)
-{
+    char path[4200];
+    struct stat st;
+    *found = 0;
+    snprintf(path, sizeof path, "%s/%s", s->home, name);
+    if (stat(path, &st) != 0)
+        return UVS_OK;
+    DB *db;
     DBC *c;
     DBT k, v;
-    *found = 0;
-    int ret = s->db[id]->cursor(s->db[id], txn, &c, 0);
+    int ret = db_create(&db, s->env, 0);
     if (ret != 0)
-        return store_fail(err, ret, db_files[id]);
-    dbt_in(&k, from, from_len);
-    memset(&v, 0, sizeof v);
-    v.flags = DB_DBT_PARTIAL; /* the key only */
-    ret = c->get(c, &k, &v, DB_SET_RANGE);
-    if (ret == 0) {
-        size_t n = k.size < to_len ? k.size : to_len;
-        int cmp = memcmp(k.data, to, n);
-        *found = cmp < 0 || (cmp == 0 && k.size <= to_len);
+        return store_fail(err, ret, name);
+    ret = db->open(db, NULL, name, NULL, DB_UNKNOWN, DB_RDONLY, 0);
+    if (ret == 0 && (ret = db->cursor(db, NULL, &c, 0)) == 0) {
+        memset(&k, 0, sizeof k);
+        memset(&v, 0, sizeof v);
+        v.flags = DB_DBT_PARTIAL; /* presence only */
+        ret = c->get(c, &k, &v, DB_FIRST);
+        *found = ret == 0;
+        if (ret == DB_NOTFOUND)
+            ret = 0;
+        c->close(c);
     }
-    c->close(c);
-    if (ret != 0 && ret != DB_NOTFOUND)
-        return store_fail(err, ret, db_files[id]);
-    return UVS_OK;
+    db->close(db, 0);
+    return ret ? store_fail(err, ret, name) : UVS_OK;
 }
 
 uv_status store_backup(struct uv_store *s, const char *dir, struct uv_error *err)

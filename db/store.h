@@ -42,7 +42,12 @@ enum uv_dbid {
     /* head office */
     UV_DB_HQ_KIOSKS,   /* kiosk id -> struct rec_hq_kiosk                */
     UV_DB_HQ_FILES,    /* kiosk NUL seq (u64 BE) -> struct rec_hq_file   */
-    UV_DB_HQ_RECEIPTS, /* kiosk NUL number (u64 BE) -> struct rec_receipt */
+    UV_DB_HQ_FILEDATA, /* kiosk NUL seq (u64 BE) -> the file's bytes, as
+                          signed (its receipts are read from here)       */
+    UV_DB_HQ_RANGES,   /* kiosk NUL first receipt (u64 BE) -> seq (u64 BE)
+                          + last receipt (u64 BE): which file holds it   */
+    UV_DB_HQ_GROUPS,   /* kiosk NUL seq (u64 BE) index (u32 BE) ->
+                          struct rec_hq_group                            */
     UV_DB_HQ_AUDIT,    /* kiosk NUL seq (u64 BE) -> struct rec_audit     */
     UV_DB_HQ_CLOSINGS, /* kiosk NUL number (u64 BE) -> struct rec_closing */
     UV_DB_HQ_INSTR,    /* kiosk NUL seq (u64 BE) -> struct rec_hq_instr  */
@@ -68,7 +73,8 @@ void store_close(struct uv_store *s);
 uv_status store_begin(struct uv_store *s, DB_TXN **txn, struct uv_error *err);
 uv_status store_commit(DB_TXN *txn, struct uv_error *err);
 /* A transaction whose commit does not wait for the disk; store_flush()
-   makes every commit so far durable (bulk imports: one flush per batch). */
+   makes every commit so far durable (head office import: one transaction
+   per file, one flush per batch). */
 uv_status store_begin_nosync(struct uv_store *s, DB_TXN **txn, struct uv_error *err);
 uv_status store_flush(struct uv_store *s, struct uv_error *err);
 void store_abort(DB_TXN *txn);
@@ -117,25 +123,16 @@ uv_status store_meta_get(struct uv_store *s, DB_TXN *txn, const char *name, void
 uv_status store_meta_put(struct uv_store *s, DB_TXN *txn, const char *name, const void *val,
                          size_t len, struct uv_error *err);
 
-/* Bulk insertion (Berkeley DB's DB_MULTIPLE_KEY): gather key/value pairs,
-   then put them with one call. Pairs must not exist yet (the caller checks;
-   bulk puts overwrite). */
-struct store_bulk {
-    DBT dbt;
-    void *pos;
-    size_t n;
-};
-uv_status store_bulk_init(struct store_bulk *b, size_t cap, struct uv_error *err);
-/* 0 added; -1 the buffer is full (flush, then add again) */
-int store_bulk_add(struct store_bulk *b, const void *key, size_t klen, const void *val,
-                   size_t vlen);
-uv_status store_bulk_flush(struct uv_store *s, DB_TXN *txn, enum uv_dbid id,
-                           struct store_bulk *b, struct uv_error *err);
-void store_bulk_free(struct store_bulk *b);
-/* Is there any key in [from, to] (byte order)? */
-uv_status store_any_in_range(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *from,
-                             size_t from_len, const void *to, size_t to_len, int *found,
-                             struct uv_error *err);
+/* Get a value of any size into *buf (grown with realloc as needed; the
+   caller frees it). UVS_NOTFOUND when absent. */
+uv_status store_get_alloc(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *key,
+                          size_t klen, void **buf, size_t *cap, size_t *len,
+                          struct uv_error *err);
+
+/* Has the database file `name` of the environment (open or not, e.g. one an
+   earlier version used) any record? *found 0 when it does not exist. */
+uv_status store_file_has_records(struct uv_store *s, const char *name, int *found,
+                                 struct uv_error *err);
 
 /* Hot backup with Berkeley DB's own DB_ENV->backup: databases and logs into
    dir (created; emptied first), consistent as of the end of the copy; the

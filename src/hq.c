@@ -1,4 +1,4 @@
-/* hq.c — head office import, report and billing CSV. */
+/* hq.c — head office: the kiosks it trusts, and importing their files. */
 #include "hq.h"
 
 #include <dirent.h>
@@ -15,22 +15,11 @@
 #include "digest.h"
 #include "ed25519.h"
 #include "exportfile.h"
-#include "hqcredit.h"
 #include "hqinstruct.h"
+#include "hqstore.h"
 #include "masterdata.h"
-#include "money.h"
 
 #define HQ_FILE_MAX (1024L * 1024 * 1024) /* refuse files over 1 GiB */
-
-/* kiosk NUL u64-BE */
-static size_t kkey(const char *kiosk, uint64_t n, uint8_t *out)
-{
-    size_t l = strlen(kiosk);
-    memcpy(out, kiosk, l);
-    out[l] = '\0';
-    rec_u64_key(n, out + l + 1);
-    return l + 9;
-}
 
 uv_status hq_kiosk_add(struct uv_ctx *ctx, const char *id, const char *hex)
 {
@@ -83,52 +72,89 @@ uv_status hq_kiosk_list(struct uv_ctx *ctx, FILE *out)
 
 /* ---- import --------------------------------------------------------- */
 
+/* What one file adds: its receipts summed per UTC day, tariff and driver. */
+struct groups {
+    struct rec_hq_group *g;
+    size_t n, cap, last;
+};
+
 struct merge {
     struct uv_ctx *ctx;
     DB_TXN *txn;
-    const char *kiosk;
-    uint64_t receipts;
-    struct store_bulk *bulk; /* receipts go in bulk */
-    uint64_t sequence;       /* the export file's */
+    const struct export_header *h;
+    struct groups *groups;
 };
+
+static int64_t wrap_add(int64_t a, int64_t b) /* sums of signed input: defined on overflow */
+{
+    return (int64_t)((uint64_t)a + (uint64_t)b);
+}
+
+static uv_status group_receipt(struct merge *m, const struct rec_receipt *r)
+{
+    struct groups *gs = m->groups;
+    int64_t day = hq_utc_day(r->time);
+    struct rec_hq_group *g = gs->n ? &gs->g[gs->last] : NULL;
+    /* receipts come in runs of one day, tariff and driver: try the last group first */
+    if (g == NULL || g->day != day || strcmp(g->tariff, r->tariff) != 0 ||
+        strcmp(g->driver, r->driver) != 0) {
+        size_t i;
+        for (i = 0; i < gs->n; i++) {
+            g = &gs->g[i];
+            if (g->day == day && strcmp(g->tariff, r->tariff) == 0 &&
+                strcmp(g->driver, r->driver) == 0)
+                break;
+        }
+        if (i == gs->n) {
+            if (gs->n == gs->cap) {
+                size_t cap = gs->cap ? gs->cap * 2 : 16;
+                struct rec_hq_group *more = realloc(gs->g, cap * sizeof *more);
+                if (more == NULL)
+                    return uv_fail(&m->ctx->err, UVS_NOMEM, "out of memory");
+                gs->g = more;
+                gs->cap = cap;
+            }
+            g = &gs->g[gs->n++];
+            memset(g, 0, sizeof *g);
+            memcpy(g->kiosk, m->h->kiosk, sizeof g->kiosk);
+            g->sequence = m->h->sequence;
+            g->day = day;
+            memcpy(g->tariff, r->tariff, sizeof g->tariff);
+            memcpy(g->driver, r->driver, sizeof g->driver);
+            g->first_receipt = r->number; /* receipts come in increasing order */
+        }
+        gs->last = i;
+    }
+    g->count++;
+    g->gross = wrap_add(g->gross, r->gross);
+    g->vat = wrap_add(g->vat, r->vat);
+    g->net = wrap_add(g->net, r->net);
+    g->energy_wh += r->energy_wh;
+    return UVS_OK;
+}
 
 static int merge_one(int kind, const void *rec, void *arg)
 {
     struct merge *m = arg;
-    uint8_t key[REC_ID_MAX + 9];
+    uint8_t key[HQ_KEY_MAX];
+    const char *kiosk = m->h->kiosk;
     uv_status st;
-    if (kind == 'R') {
-        struct rec_receipt r = *(const struct rec_receipt *)rec;
-        uint8_t val[REC_BUF_MAX];
-        snprintf(r.kiosk, sizeof r.kiosk, "%s", m->kiosk);
-        size_t klen = kkey(m->kiosk, r.number, key);
-        size_t vlen = rec_encode(&rec_receipt_layout, &r, val, sizeof val);
-        if (vlen == 0)
-            return uv_fail(&m->ctx->err, UVS_INPUT, "receipt %llu does not fit its fields",
-                           (unsigned long long)r.number);
-        if (store_bulk_add(m->bulk, key, klen, val, vlen) != 0) {
-            if ((st = store_bulk_flush(&m->ctx->store, m->txn, UV_DB_HQ_RECEIPTS, m->bulk,
-                                       &m->ctx->err)) != UVS_OK)
-                return st;
-            if (store_bulk_add(m->bulk, key, klen, val, vlen) != 0)
-                return uv_fail(&m->ctx->err, UVS_NOMEM, "a receipt larger than the bulk buffer");
-        }
-        m->receipts++;
-        st = UVS_OK;
-    } else if (kind == 'A') {
+    if (kind == 'R')
+        return group_receipt(m, rec);
+    if (kind == 'A') {
         const struct rec_audit *a = rec;
-        st = store_put_rec(&m->ctx->store, m->txn, UV_DB_HQ_AUDIT, key, kkey(m->kiosk, a->seq, key),
+        st = store_put_rec(&m->ctx->store, m->txn, UV_DB_HQ_AUDIT, key, hq_key(kiosk, a->seq, key),
                            &rec_audit_layout, a, 1, &m->ctx->err);
         if (st == UVS_EXISTS)
             return uv_fail(&m->ctx->err, UVS_REFUSED,
                            "audit record %llu is already here from another file",
                            (unsigned long long)a->seq);
     } else if (kind == 'I') { /* the kiosk applied an instruction file */
-        st = hq_instruct_confirm(m->ctx, m->txn, m->kiosk, rec, m->sequence);
+        st = hq_instruct_confirm(m->ctx, m->txn, kiosk, rec, m->h->sequence);
     } else {
         const struct rec_closing *z = rec;
         st = store_put_rec(&m->ctx->store, m->txn, UV_DB_HQ_CLOSINGS, key,
-                           kkey(m->kiosk, z->number, key), &rec_closing_layout, z, 1, &m->ctx->err);
+                           hq_key(kiosk, z->number, key), &rec_closing_layout, z, 1, &m->ctx->err);
         if (st == UVS_EXISTS)
             return uv_fail(&m->ctx->err, UVS_REFUSED, "closing %llu is already here",
                            (unsigned long long)z->number);
@@ -138,7 +164,13 @@ static int merge_one(int kind, const void *rec, void *arg)
 
 enum outcome { IMPORTED, ALREADY, REFUSED };
 
-static uv_status read_file(struct uv_ctx *ctx, const char *path, char **buf, size_t *len)
+/* One file read whole into buf (kept and grown from file to file). */
+struct filebuf {
+    char *p;
+    size_t cap, len;
+};
+
+static uv_status read_file(struct uv_ctx *ctx, const char *path, struct filebuf *b)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat st;
@@ -148,121 +180,90 @@ static uv_status read_file(struct uv_ctx *ctx, const char *path, char **buf, siz
         close(fd);
         return uv_fail(&ctx->err, UVS_INPUT, "not a regular file of at most 1 GiB");
     }
-    *buf = malloc((size_t)st.st_size + 1);
+    size_t want = (size_t)st.st_size;
+    if (want + 1 > b->cap) {
+        char *p = realloc(b->p, want + 1);
+        if (p == NULL) {
+            close(fd);
+            return uv_fail(&ctx->err, UVS_NOMEM, "out of memory for a file of %zu bytes", want);
+        }
+        b->p = p;
+        b->cap = want + 1;
+    }
     size_t got = 0;
     ssize_t r = 0;
-    while (*buf && got < (size_t)st.st_size &&
-           ((r = read(fd, *buf + got, (size_t)st.st_size - got)) > 0 || (r < 0 && errno == EINTR)))
+    while (got < want &&
+           ((r = read(fd, b->p + got, want - got)) > 0 || (r < 0 && errno == EINTR)))
         if (r > 0)
             got += (size_t)r;
     close(fd);
-    if (*buf == NULL || got != (size_t)st.st_size) {
-        free(*buf);
-        *buf = NULL;
-        return uv_fail(&ctx->err, UVS_IO, "cannot read it");
-    }
-    *len = got;
+    if (got != want)
+        return uv_fail(&ctx->err, UVS_IO, "cannot read it%s%s", r < 0 ? ": " : " (it shrank)",
+                       r < 0 ? strerror(errno) : "");
+    b->len = got;
     return UVS_OK;
 }
 
-static enum outcome import_one(struct uv_ctx *ctx, const char *path, char *buf, size_t len,
-                               struct store_bulk *bulk, uint64_t *receipts)
+struct overlap {
+    const uint8_t *prefix; /* kiosk NUL */
+    size_t prefix_len;
+    uint64_t first;
+    int found;
+};
+
+static int overlap_one(const void *k, size_t kl, const void *v, size_t vl, void *arg)
 {
-    struct export_parsed p;
-    struct rec_hq_kiosk k;
-    struct rec_hq_file f, nb;
-    uint8_t key[REC_ID_MAX + 9], hash[32];
-    (void)path;
-    if (exportfile_peek(buf, len, &p, &ctx->err) != UVS_OK)
-        return REFUSED;
-    const struct export_header *h = &p.h;
-    uv_status st = store_get_rec(&ctx->store, NULL, UV_DB_HQ_KIOSKS, h->kiosk, strlen(h->kiosk),
-                                 &rec_hq_kiosk_layout, &k, 0, &ctx->err);
-    if (st == UVS_NOTFOUND) {
-        uv_fail(&ctx->err, UVS_REFUSED, "kiosk %s is not registered here", h->kiosk);
-        return REFUSED;
-    }
-    if (st != UVS_OK || exportfile_verify_hash(buf, len, &p, k.public_key, hash, &ctx->err) != UVS_OK)
-        return REFUSED;
+    struct overlap *o = arg;
+    if (kl == o->prefix_len + 8 && memcmp(k, o->prefix, o->prefix_len) == 0 && vl == 16)
+        o->found = rec_u64_from_key((const uint8_t *)v + 8) >= o->first;
+    return STORE_STOP;
+}
 
-    DB_TXN *txn;
-    if (store_begin_nosync(&ctx->store, &txn, &ctx->err) != UVS_OK)
-        return REFUSED;
-    /* this sequence already here? */
-    st = store_get_rec(&ctx->store, txn, UV_DB_HQ_FILES, key, kkey(h->kiosk, h->sequence, key),
-                       &rec_hq_file_layout, &f, 1, &ctx->err);
-    if (st == UVS_OK) {
-        store_abort(txn);
-        if (memcmp(f.file_hash, hash, 32) == 0)
-            return ALREADY;
-        uv_fail(&ctx->err, UVS_REFUSED,
-                "kiosk %s file %llu was already imported with other content (a conflicting copy)",
-                h->kiosk, (unsigned long long)h->sequence);
-        return REFUSED;
-    }
-    if (st != UVS_NOTFOUND)
-        goto fail;
-    /* the chain: the previous file's hash, and the next file's prev_hash */
-    if (h->sequence > 1) {
-        st = store_get_rec(&ctx->store, txn, UV_DB_HQ_FILES, key,
-                           kkey(h->kiosk, h->sequence - 1, key), &rec_hq_file_layout, &nb, 0,
-                           &ctx->err);
-        if (st == UVS_OK && memcmp(nb.file_hash, h->prev_hash, 32) != 0) {
-            uv_fail(&ctx->err, UVS_REFUSED,
-                    "does not follow file %llu of kiosk %s (hash chain broken)",
-                    (unsigned long long)h->sequence - 1, h->kiosk);
-            goto refuse;
-        }
-        if (st == UVS_OK && nb.receipt_last && h->receipts &&
-            h->receipt_first != nb.receipt_last + 1) {
-            uv_fail(&ctx->err, UVS_REFUSED, "receipts do not continue from file %llu",
-                    (unsigned long long)h->sequence - 1);
-            goto refuse;
-        }
-        if (st != UVS_OK && st != UVS_NOTFOUND)
-            goto fail;
-    } else {
-        static const uint8_t zero[32];
-        if (memcmp(h->prev_hash, zero, 32) != 0) {
-            uv_fail(&ctx->err, UVS_REFUSED, "file 1 must not name a previous file");
-            goto refuse;
-        }
-    }
-    st = store_get_rec(&ctx->store, txn, UV_DB_HQ_FILES, key, kkey(h->kiosk, h->sequence + 1, key),
-                       &rec_hq_file_layout, &nb, 0, &ctx->err);
-    if (st == UVS_OK && memcmp(nb.prev_hash, hash, 32) != 0) {
-        uv_fail(&ctx->err, UVS_REFUSED, "file %llu of kiosk %s, already here, names another "
-                                        "predecessor (hash chain broken)",
-                (unsigned long long)h->sequence + 1, h->kiosk);
-        goto refuse;
-    }
-    if (st != UVS_OK && st != UVS_NOTFOUND)
-        goto fail;
+/* Is any receipt first..last of the kiosk here already? Ranges do not
+   overlap, so only the one starting last at or before `last` can. */
+static uv_status receipts_here(struct uv_ctx *ctx, DB_TXN *txn, const char *kiosk, uint64_t first,
+                               uint64_t last, int *found)
+{
+    uint8_t key[HQ_KEY_MAX];
+    size_t kl = hq_key(kiosk, last, key);
+    struct overlap o = {key, kl - 8, first, 0};
+    uv_status st = store_iterate(&ctx->store, txn, UV_DB_HQ_RANGES, key, kl, 1, overlap_one, &o,
+                                 &ctx->err);
+    *found = o.found;
+    return st;
+}
 
-    /* receipts of this file already here from another file? (one range
-       check instead of one per receipt: they go in bulk) */
-    if (h->receipts) {
-        uint8_t lo[REC_ID_MAX + 9], hi[REC_ID_MAX + 9];
-        int found = 0;
-        size_t ll = kkey(h->kiosk, h->receipt_first, lo), hl = kkey(h->kiosk, h->receipt_last, hi);
-        st = store_any_in_range(&ctx->store, txn, UV_DB_HQ_RECEIPTS, lo, ll, hi, hl, &found,
-                                &ctx->err);
-        if (st != UVS_OK)
-            goto fail;
-        if (found) {
-            uv_fail(&ctx->err, UVS_REFUSED, "receipts %llu-%llu of kiosk %s are already here "
-                                            "from another file",
-                    (unsigned long long)h->receipt_first, (unsigned long long)h->receipt_last,
-                    h->kiosk);
-            goto refuse;
-        }
+/* Everything but the receipts' own records: the file as signed, its range
+   of receipts, its groups and its record. */
+static uv_status keep_file(struct uv_ctx *ctx, DB_TXN *txn, const char *path,
+                           const struct filebuf *b, const struct export_header *h,
+                           const uint8_t hash[32], const struct groups *gs)
+{
+    uint8_t key[HQ_KEY_MAX];
+    size_t kl = hq_key(h->kiosk, h->sequence, key);
+    uv_status st = store_put(&ctx->store, txn, UV_DB_HQ_FILEDATA, key, kl, b->p, b->len, 1,
+                             &ctx->err);
+    if (st == UVS_OK && h->receipts) {
+        uint8_t rkey[HQ_KEY_MAX], val[16];
+        rec_u64_key(h->sequence, val);
+        rec_u64_key(h->receipt_last, val + 8);
+        st = store_put(&ctx->store, txn, UV_DB_HQ_RANGES, rkey,
+                       hq_key(h->kiosk, h->receipt_first, rkey), val, sizeof val, 1, &ctx->err);
     }
-    struct merge m = {ctx, txn, h->kiosk, 0, bulk, h->sequence};
-    st = exportfile_parse(buf, len, &p, merge_one, &m, &ctx->err);
-    if (st == UVS_OK)
-        st = store_bulk_flush(&ctx->store, txn, UV_DB_HQ_RECEIPTS, bulk, &ctx->err);
+    for (size_t i = 0; st == UVS_OK && i < gs->n; i++) {
+        uint8_t gkey[HQ_KEY_MAX];
+        st = store_put_rec(&ctx->store, txn, UV_DB_HQ_GROUPS, gkey,
+                           hq_group_key(h->kiosk, h->sequence, (uint32_t)i, gkey),
+                           &rec_hq_group_layout, &gs->g[i], 1, &ctx->err);
+    }
     if (st != UVS_OK)
-        goto refuse;
+        return st == UVS_EXISTS
+                   ? uv_fail(&ctx->err, UVS_STORE, "the head office store already holds parts "
+                                                   "of kiosk %s file %llu without its record "
+                                                   "(damaged?); nothing of it was merged",
+                             h->kiosk, (unsigned long long)h->sequence)
+                   : st;
+    struct rec_hq_file f;
     memset(&f, 0, sizeof f);
     snprintf(f.kiosk, sizeof f.kiosk, "%s", h->kiosk);
     f.sequence = h->sequence;
@@ -289,16 +290,120 @@ static enum outcome import_one(struct uv_ctx *ctx, const char *path, char *buf, 
         f.credit_energy_used_wh = h->credit_energy_used_wh;
         f.credit_expires = h->credit_expires;
     }
-    st = store_put_rec(&ctx->store, txn, UV_DB_HQ_FILES, key, kkey(h->kiosk, h->sequence, key),
-                       &rec_hq_file_layout, &f, 1, &ctx->err);
-    if (st != UVS_OK || store_commit(txn, &ctx->err) != UVS_OK)
+    return store_put_rec(&ctx->store, txn, UV_DB_HQ_FILES, key, kl, &rec_hq_file_layout, &f, 1,
+                         &ctx->err);
+}
+
+/* Where the file stands against what is here: new and fitting (UVS_OK),
+   already here (ALREADY in *o), or refused with the reason. */
+static uv_status place_file(struct uv_ctx *ctx, DB_TXN *txn, const struct export_header *h,
+                            const uint8_t hash[32], enum outcome *o)
+{
+    struct rec_hq_file f;
+    uint8_t key[HQ_KEY_MAX];
+    uv_status st = store_get_rec(&ctx->store, txn, UV_DB_HQ_FILES, key,
+                                 hq_key(h->kiosk, h->sequence, key), &rec_hq_file_layout, &f, 1,
+                                 &ctx->err);
+    if (st == UVS_OK) {
+        if (memcmp(f.file_hash, hash, 32) == 0) {
+            *o = ALREADY;
+            return UVS_OK;
+        }
+        return uv_fail(&ctx->err, UVS_REFUSED,
+                       "kiosk %s file %llu was already imported with other content "
+                       "(a conflicting copy)",
+                       h->kiosk, (unsigned long long)h->sequence);
+    }
+    if (st != UVS_NOTFOUND)
+        return st;
+    /* the chain: the previous file's hash, and the next file's prev_hash */
+    if (h->sequence > 1) {
+        st = store_get_rec(&ctx->store, txn, UV_DB_HQ_FILES, key,
+                           hq_key(h->kiosk, h->sequence - 1, key), &rec_hq_file_layout, &f, 0,
+                           &ctx->err);
+        if (st == UVS_OK && memcmp(f.file_hash, h->prev_hash, 32) != 0)
+            return uv_fail(&ctx->err, UVS_REFUSED,
+                           "does not follow file %llu of kiosk %s (hash chain broken)",
+                           (unsigned long long)h->sequence - 1, h->kiosk);
+        if (st == UVS_OK && f.receipt_last && h->receipts && h->receipt_first != f.receipt_last + 1)
+            return uv_fail(&ctx->err, UVS_REFUSED, "receipts do not continue from file %llu",
+                           (unsigned long long)h->sequence - 1);
+        if (st != UVS_OK && st != UVS_NOTFOUND)
+            return st;
+    } else {
+        static const uint8_t zero[32];
+        if (memcmp(h->prev_hash, zero, 32) != 0)
+            return uv_fail(&ctx->err, UVS_REFUSED, "file 1 must not name a previous file");
+    }
+    st = store_get_rec(&ctx->store, txn, UV_DB_HQ_FILES, key,
+                       hq_key(h->kiosk, h->sequence + 1, key), &rec_hq_file_layout, &f, 0,
+                       &ctx->err);
+    if (st == UVS_OK && memcmp(f.prev_hash, hash, 32) != 0)
+        return uv_fail(&ctx->err, UVS_REFUSED,
+                       "file %llu of kiosk %s, already here, names another predecessor "
+                       "(hash chain broken)",
+                       (unsigned long long)h->sequence + 1, h->kiosk);
+    if (st != UVS_OK && st != UVS_NOTFOUND)
+        return st;
+    /* receipts of this file here already from another file? */
+    if (h->receipts) {
+        int found = 0;
+        st = receipts_here(ctx, txn, h->kiosk, h->receipt_first, h->receipt_last, &found);
+        if (st != UVS_OK)
+            return st;
+        if (found)
+            return uv_fail(&ctx->err, UVS_REFUSED,
+                           "receipts %llu-%llu of kiosk %s are already here from another file",
+                           (unsigned long long)h->receipt_first,
+                           (unsigned long long)h->receipt_last, h->kiosk);
+    }
+    *o = IMPORTED;
+    return UVS_OK;
+}
+
+static enum outcome import_one(struct uv_ctx *ctx, const char *path, const struct filebuf *b,
+                               struct groups *gs, uint64_t *receipts)
+{
+    struct export_parsed p;
+    struct rec_hq_kiosk k;
+    uint8_t hash[32];
+    enum outcome o = REFUSED;
+    /* the header, the kiosk's registered key and the signature come first */
+    if (exportfile_peek(b->p, b->len, &p, &ctx->err) != UVS_OK)
         return REFUSED;
-    *receipts = m.receipts;
-    return IMPORTED;
-refuse:
-fail:
+    const struct export_header *h = &p.h;
+    uv_status st = store_get_rec(&ctx->store, NULL, UV_DB_HQ_KIOSKS, h->kiosk, strlen(h->kiosk),
+                                 &rec_hq_kiosk_layout, &k, 0, &ctx->err);
+    if (st == UVS_NOTFOUND) {
+        uv_fail(&ctx->err, UVS_REFUSED, "kiosk %s is not registered here", h->kiosk);
+        return REFUSED;
+    }
+    if (st != UVS_OK ||
+        exportfile_verify_hash(b->p, b->len, &p, k.public_key, hash, &ctx->err) != UVS_OK)
+        return REFUSED;
+
+    DB_TXN *txn;
+    if (store_begin_nosync(&ctx->store, &txn, &ctx->err) != UVS_OK)
+        return REFUSED;
+    st = place_file(ctx, txn, h, hash, &o);
+    if (st == UVS_OK && o == IMPORTED) {
+        /* every record checked (counts, totals, ranges) and merged */
+        struct merge m = {ctx, txn, h, gs};
+        gs->n = gs->last = 0;
+        st = exportfile_parse(b->p, b->len, &p, merge_one, &m, &ctx->err);
+        if (st == UVS_OK)
+            st = keep_file(ctx, txn, path, b, h, hash, gs);
+        if (st == UVS_OK)
+            st = store_commit(txn, &ctx->err); /* begun without sync */
+        else
+            store_abort(txn);
+        if (st != UVS_OK)
+            return REFUSED;
+        *receipts = h->receipts;
+        return IMPORTED;
+    }
     store_abort(txn);
-    return REFUSED;
+    return st == UVS_OK ? o : REFUSED;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -350,28 +455,23 @@ static double mono(void)
 uv_status hq_import(struct uv_ctx *ctx, char *const *paths, size_t n, FILE *out, FILE *progress,
                     struct hq_import_stats *stats)
 {
+    memset(stats, 0, sizeof *stats);
+    uv_status st = hq_store_check(ctx);
+    if (st != UVS_OK)
+        return st;
     size_t nf = 0;
     char **files = expand(paths, n, &nf);
-    memset(stats, 0, sizeof *stats);
     if (files == NULL)
         return uv_fail(&ctx->err, UVS_NOMEM, "out of memory");
-    struct store_bulk bulk;
-    if (store_bulk_init(&bulk, 4 * 1024 * 1024, &ctx->err) != UVS_OK) {
-        for (size_t i = 0; i < nf; i++)
-            free(files[i]);
-        free(files);
-        return ctx->err.status;
-    }
+    struct filebuf b = {NULL, 0, 0};
+    struct groups gs = {NULL, 0, 0, 0};
     double t0 = mono(), last_shown = 0;
     for (size_t i = 0; i < nf; i++) {
-        char *buf = NULL;
-        size_t len = 0;
         uint64_t rc = 0;
         enum outcome o = REFUSED;
         uv_error_clear(&ctx->err);
-        if (read_file(ctx, files[i], &buf, &len) == UVS_OK)
-            o = import_one(ctx, files[i], buf, len, &bulk, &rc);
-        free(buf);
+        if (read_file(ctx, files[i], &b) == UVS_OK)
+            o = import_one(ctx, files[i], &b, &gs, &rc);
         stats->files++;
         if (o == IMPORTED) {
             stats->imported++;
@@ -397,10 +497,11 @@ uv_status hq_import(struct uv_ctx *ctx, char *const *paths, size_t n, FILE *out,
         free(files[i]);
     }
     free(files);
-    store_bulk_free(&bulk);
+    free(b.p);
+    free(gs.g);
     if (progress && nf)
         fputc('\n', progress);
-    uv_status st = store_flush(&ctx->store, &ctx->err); /* the batch is durable */
+    st = store_flush(&ctx->store, &ctx->err); /* every file imported is now durable */
     stats->seconds = mono() - t0;
     if (st != UVS_OK)
         return st;
@@ -408,176 +509,4 @@ uv_status hq_import(struct uv_ctx *ctx, char *const *paths, size_t n, FILE *out,
         return uv_fail(&ctx->err, UVS_REFUSED, "%u of %u files refused", stats->refused,
                        stats->files);
     return UVS_OK;
-}
-
-/* ---- reports -------------------------------------------------------- */
-
-struct miss_arg {
-    FILE *out;
-    char kiosk[REC_ID_MAX];
-    uint64_t expect, missing;
-};
-
-static void miss_flush_range(struct miss_arg *m, uint64_t from, uint64_t to)
-{
-    m->missing += to - from + 1;
-    if (!m->out)
-        return;
-    if (from == to)
-        fprintf(m->out, "missing   kiosk %s file %llu\n", m->kiosk, (unsigned long long)from);
-    else
-        fprintf(m->out, "missing   kiosk %s files %llu-%llu\n", m->kiosk,
-                (unsigned long long)from, (unsigned long long)to);
-}
-
-static int miss_one(const void *k, size_t kl, const void *v, size_t vl, void *arg)
-{
-    struct miss_arg *m = arg;
-    struct rec_hq_file f;
-    (void)k;
-    (void)kl;
-    if (rec_decode(&rec_hq_file_layout, v, vl, &f) != 0)
-        return 0;
-    if (strcmp(f.kiosk, m->kiosk) != 0) {
-        snprintf(m->kiosk, sizeof m->kiosk, "%s", f.kiosk);
-        m->expect = 1;
-    }
-    if (f.sequence > m->expect)
-        miss_flush_range(m, m->expect, f.sequence - 1);
-    m->expect = f.sequence + 1;
-    return 0;
-}
-
-uv_status hq_missing(struct uv_ctx *ctx, FILE *out, uint64_t *n_missing)
-{
-    struct miss_arg m = {out, "", 1, 0};
-    uv_status st = store_iterate(&ctx->store, NULL, UV_DB_HQ_FILES, NULL, 0, 0, miss_one, &m,
-                                 &ctx->err);
-    *n_missing = m.missing;
-    return st;
-}
-
-#define HQ_ROWS 64
-struct row {
-    char key[48];
-    uint64_t count;
-    int64_t gross;
-    uint64_t energy_wh;
-};
-
-struct rep_arg {
-    struct row kiosk[HQ_ROWS], day[HQ_ROWS * 4], tariff[HQ_ROWS], driver[HQ_ROWS];
-    size_t nk, nd, nt, nr;
-};
-
-static void bump(struct row *rows, size_t *n, size_t cap, const char *key,
-                 const struct rec_receipt *r)
-{
-    size_t i;
-    for (i = 0; i < *n && strcmp(rows[i].key, key) != 0; i++)
-        ;
-    if (i == *n) {
-        if (*n == cap) {
-            i = cap - 1;
-            snprintf(rows[i].key, sizeof rows[i].key, "(others)");
-        } else {
-            memset(&rows[i], 0, sizeof rows[i]);
-            snprintf(rows[i].key, sizeof rows[i].key, "%s", key);
-            (*n)++;
-        }
-    }
-    rows[i].count++;
-    rows[i].gross += r->gross;
-    rows[i].energy_wh += r->energy_wh;
-}
-
-static int rep_one(const void *k, size_t kl, const void *v, size_t vl, void *arg)
-{
-    struct rep_arg *a = arg;
-    struct rec_receipt r;
-    (void)k;
-    (void)kl;
-    if (rec_decode(&rec_receipt_layout, v, vl, &r) != 0)
-        return 0;
-    char day[48];
-    time_t t = (time_t)r.time;
-    struct tm tm;
-    char d[16];
-    strftime(d, sizeof d, "%Y-%m-%d", gmtime_r(&t, &tm));
-    snprintf(day, sizeof day, "%s %s", d, r.kiosk);
-    bump(a->kiosk, &a->nk, HQ_ROWS, r.kiosk, &r);
-    bump(a->day, &a->nd, HQ_ROWS * 4, day, &r);
-    bump(a->tariff, &a->nt, HQ_ROWS, r.tariff, &r);
-    bump(a->driver, &a->nr, HQ_ROWS, r.driver, &r);
-    return 0;
-}
-
-static void rep_rows(struct uv_ctx *ctx, FILE *out, const char *title, struct row *rows, size_t n)
-{
-    char amt[32], kwh[32];
-    fprintf(out, "\nby %s\n", title);
-    for (size_t i = 0; i < n; i++) {
-        money_format(rows[i].gross, ctx->cfg.currency_decimals, amt, sizeof amt);
-        energy_format(rows[i].energy_wh, kwh, sizeof kwh);
-        fprintf(out, "  %-30s %8llu %16s %14s kWh\n", rows[i].key,
-                (unsigned long long)rows[i].count, amt, kwh);
-    }
-}
-
-uv_status hq_report(struct uv_ctx *ctx, FILE *out)
-{
-    struct rep_arg *a = calloc(1, sizeof *a);
-    if (!a)
-        return uv_fail(&ctx->err, UVS_NOMEM, "out of memory");
-    uv_status st = store_iterate(&ctx->store, NULL, UV_DB_HQ_RECEIPTS, NULL, 0, 0, rep_one, a,
-                                 &ctx->err);
-    if (st == UVS_OK) {
-        fprintf(out, "head office sales (%s; amounts in %s)\n", ctx->cfg.kiosk_id,
-                ctx->cfg.currency);
-        rep_rows(ctx, out, "kiosk", a->kiosk, a->nk);
-        rep_rows(ctx, out, "day and kiosk", a->day, a->nd);
-        rep_rows(ctx, out, "tariff", a->tariff, a->nt);
-        rep_rows(ctx, out, "driver", a->driver, a->nr);
-        fprintf(out, "\nmissing files\n");
-        uint64_t nm = 0;
-        st = hq_missing(ctx, out, &nm);
-        if (st == UVS_OK && nm == 0)
-            fprintf(out, "  none\n");
-        if (st == UVS_OK)
-            st = hq_instruct_report(ctx, out);
-        if (st == UVS_OK)
-            st = hq_credit_report(ctx, out, NULL);
-    }
-    free(a);
-    return st;
-}
-
-static int csv_one(const void *k, size_t kl, const void *v, size_t vl, void *arg)
-{
-    FILE *out = arg;
-    struct rec_receipt r;
-    (void)k;
-    (void)kl;
-    if (rec_decode(&rec_receipt_layout, v, vl, &r) != 0)
-        return 0;
-    char when[32];
-    time_t t = (time_t)r.time;
-    struct tm tm;
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
-    const char *text[] = {r.kiosk, r.meter, r.customer, r.tariff, r.driver, r.clerk};
-    fprintf(out, "%s,%llu,%s", r.kiosk, (unsigned long long)r.number, when);
-    for (size_t i = 1; i < 6; i++) {
-        fputc(',', out);
-        exportfile_csv_text(out, text[i]);
-    }
-    fprintf(out, ",%lld,%lld,%lld,%llu,%s,%s\n", (long long)r.gross, (long long)r.vat,
-            (long long)r.net, (unsigned long long)r.energy_wh, r.token_id, r.tokens[0]);
-    return 0;
-}
-
-uv_status hq_export_csv(struct uv_ctx *ctx, FILE *out)
-{
-    fprintf(out, "kiosk,receipt,time,meter,customer,tariff,driver,clerk,gross_minor,vat_minor,"
-                 "net_minor,energy_wh,token_id,token\n");
-    return store_iterate(&ctx->store, NULL, UV_DB_HQ_RECEIPTS, NULL, 0, 0, csv_one, out, &ctx->err);
 }

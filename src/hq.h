@@ -5,8 +5,16 @@
  * Every file is checked whole before anything of it is merged (format,
  * registered kiosk, Ed25519 signature, counts, totals, ranges, the hash
  * chain to its neighbours) and merged in one transaction, so a refused file
- * leaves no trace and importing the same file again changes nothing. A
- * batch is durable when hq_import returns.
+ * leaves no trace and importing the same file again changes nothing. What
+ * is kept of a file: its bytes as signed, its range of receipt numbers and
+ * its receipts summed per day, tariff and driver (hqstore.h).
+ *
+ * Durability: each file's transaction commits without waiting for the disk;
+ * before hq_import returns it flushes and syncs the log once, so every file
+ * it reported imported is on disk when it returns (also when it returns a
+ * refusal). A crash in the middle of a batch keeps each file whole or not at
+ * all; importing the batch again adds the files that did not reach the disk
+ * and reports the others as already imported.
  */
 #ifndef UV_HQ_H
 #define UV_HQ_H

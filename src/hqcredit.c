@@ -4,21 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exportfile.h"
+#include "hqstore.h"
 #include "instruct_apply.h"
 #include "instructfile.h"
 #include "money.h"
 
 #define SENT_PREFIX "hq.credit/" /* META: hq.credit/<kiosk>/<grant id> -> rec_credit_grant */
-
-/* kiosk NUL u64-BE, as head office keys its receipts and instructions */
-static size_t kkey(const char *kiosk, uint64_t n, uint8_t *out)
-{
-    size_t l = strlen(kiosk);
-    memcpy(out, kiosk, l);
-    out[l] = '\0';
-    rec_u64_key(n, out + l + 1);
-    return l + 9;
-}
 
 struct sent_arg {
     struct uv_ctx *ctx;
@@ -128,7 +120,7 @@ static int grant_one(const void *k, size_t kl, const void *v, size_t vl, void *p
     if (rec_decode(&rec_credit_grant_layout, v, vl, &g) != 0)
         return 0;
     int applied = store_get_rec(&a->ctx->store, NULL, UV_DB_HQ_INSTR, key,
-                                kkey(a->kc->id, g.instruction, key), &rec_hq_instr_layout, &s, 0,
+                                hq_key(a->kc->id, g.instruction, key), &rec_hq_instr_layout, &s, 0,
                                 &a->ctx->err) == UVS_OK &&
                   s.applied_at != 0;
     if (applied) {
@@ -143,19 +135,67 @@ static int grant_one(const void *k, size_t kl, const void *v, size_t vl, void *p
     return 0;
 }
 
-static int sale_one(const void *k, size_t kl, const void *v, size_t vl, void *p)
+/* The sales received from receipt number `from` on: whole files by the
+   totals they were imported with, the one file `from` falls inside read
+   back and its receipts from `from` on added. */
+struct sales_arg {
+    struct uv_ctx *ctx;
+    struct kiosk_credit *kc;
+    uint64_t from;
+    void *buf; /* a file read back */
+    size_t cap;
+};
+
+static int sale_in_file(int kind, const void *rec, void *p)
 {
-    struct kiosk_credit *kc = p;
-    struct rec_receipt r;
-    size_t l = strlen(kc->id);
-    if (kl != l + 9 || memcmp(k, kc->id, l) != 0 || ((const uint8_t *)k)[l] != 0)
-        return STORE_STOP;
-    if (rec_decode(&rec_receipt_layout, v, vl, &r) != 0)
-        return 0;
-    kc->sales_money += r.gross;
-    kc->sales_energy += r.energy_wh;
-    kc->sales++;
+    struct sales_arg *a = p;
+    const struct rec_receipt *r = rec;
+    if (kind == 'R' && r->number >= a->from) {
+        a->kc->sales_money += r->gross;
+        a->kc->sales_energy += r->energy_wh;
+        a->kc->sales++;
+    }
     return 0;
+}
+
+static int sales_file(const void *k, size_t kl, const void *v, size_t vl, void *p)
+{
+    struct sales_arg *a = p;
+    struct kiosk_credit *kc = a->kc;
+    struct rec_hq_file f;
+    (void)k;
+    (void)kl;
+    if (rec_decode(&rec_hq_file_layout, v, vl, &f) != 0)
+        return 0;
+    if (strcmp(f.kiosk, kc->id) != 0)
+        return STORE_STOP;
+    if (f.receipts == 0 || f.receipt_last < a->from)
+        return 0;
+    if (f.receipt_first >= a->from) {
+        kc->sales_money += f.gross;
+        kc->sales_energy += f.energy_wh;
+        kc->sales += f.receipts;
+        return 0;
+    }
+    size_t len = 0;
+    struct export_parsed ep;
+    struct uv_error e;
+    uv_status st = hq_file_read(a->ctx, f.kiosk, f.sequence, &a->buf, &a->cap, &len, NULL);
+    if (st == UVS_OK && exportfile_parse(a->buf, len, &ep, sale_in_file, a, &e) != UVS_OK)
+        st = uv_fail(&a->ctx->err, UVS_STORE, "the stored copy of kiosk %s file %llu does not "
+                                              "read back (%s)",
+                     f.kiosk, (unsigned long long)f.sequence, e.message);
+    return (int)st;
+}
+
+static uv_status sales_from(struct uv_ctx *ctx, struct kiosk_credit *kc, uint64_t from)
+{
+    uint8_t key[HQ_KEY_MAX];
+    struct sales_arg a = {ctx, kc, from, NULL, 0};
+    uv_status st = store_iterate(&ctx->store, NULL, UV_DB_HQ_FILES, key, hq_key(kc->id, 0, key), 0,
+                                 sales_file, &a, &ctx->err);
+    free(a.buf);
+    return st;
 }
 
 static void money_text(const struct uv_ctx *ctx, int64_t v, char *buf, size_t cap)
@@ -236,7 +276,7 @@ static int kiosk_one(const void *k, size_t kl, const void *v, size_t vl, void *p
     }
     snprintf(kc->id, sizeof kc->id, "%s", hk.id);
     kc->expect = 1;
-    uv_status st = store_iterate(&ctx->store, NULL, UV_DB_HQ_FILES, from, kkey(kc->id, 0, from), 0,
+    uv_status st = store_iterate(&ctx->store, NULL, UV_DB_HQ_FILES, from, hq_key(kc->id, 0, from), 0,
                                  file_one, kc, &ctx->err);
     snprintf(prefix, sizeof prefix, SENT_PREFIX "%s/", kc->id);
     struct grant_arg ga = {ctx, kc, strlen(prefix), prefix};
@@ -244,9 +284,7 @@ static int kiosk_one(const void *k, size_t kl, const void *v, size_t vl, void *p
         st = store_iterate(&ctx->store, NULL, UV_DB_META, prefix, strlen(prefix), 0, grant_one,
                            &ga, &ctx->err);
     if (st == UVS_OK && kc->reported && kc->last.credit_grants)
-        st = store_iterate(&ctx->store, NULL, UV_DB_HQ_RECEIPTS, from,
-                           kkey(kc->id, kc->last.credit_from_receipt, from), 0, sale_one, kc,
-                           &ctx->err);
+        st = sales_from(ctx, kc, kc->last.credit_from_receipt);
     if (st != UVS_OK) {
         free(kc);
         return (int)st;

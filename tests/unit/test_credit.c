@@ -455,6 +455,27 @@ START_TEST(head_office_reconciles_and_shows_a_forged_credit)
 }
 END_TEST
 
+/* Head office keeps each export file whole: the first sale counted against
+   the credit can fall inside a file, whose earlier sales are not counted. */
+START_TEST(sales_before_the_first_grant_are_not_counted)
+{
+    struct office o;
+    struct rec_receipt r;
+    char rec[256], *text = NULL;
+    office_new(&o);
+    ck_assert(vend_sell(o.k, METER, "20.00", &r) == UVS_OK); /* no credit yet, none required */
+    snprintf(rec, sizeof rec, "credit,TEST-1,G1,50000,0,%lld\n", (long long)in_days(o.k, 30));
+    ck_assert(send_and_apply(&o, rec, 1) == UVS_OK);
+    ck_assert(vend_sell(o.k, METER, "30.00", &r) == UVS_OK);
+    ck_assert(vend_sell(o.k, METER, "10.00", &r) == UVS_OK);
+    unsigned bad = export_import_report(&o, &text); /* one file: receipts 1-3 */
+    ck_assert_msg(bad == 0, "%s", text);
+    ck_assert_msg(strstr(text, "counted from receipt 2, 2 sale(s) received"), "%s", text);
+    free(text);
+    office_free(&o);
+}
+END_TEST
+
 Suite *credit_hq_suite(void)
 {
     Suite *s = suite_create("credit-hq");
@@ -462,6 +483,7 @@ Suite *credit_hq_suite(void)
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, credit_and_time_floor_arrive_in_instruction_files);
     tcase_add_test(tc, head_office_reconciles_and_shows_a_forged_credit);
+    tcase_add_test(tc, sales_before_the_first_grant_are_not_counted);
     suite_add_tcase(s, tc);
     return s;
 }

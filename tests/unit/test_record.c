@@ -173,6 +173,22 @@ static void make_credit_grant(struct rec_credit_grant *g)
     g->instruction = 7;
 }
 
+static void make_hq_group(struct rec_hq_group *g)
+{
+    memset(g, 0, sizeof *g);
+    strcpy(g->kiosk, "SUB-042");
+    g->sequence = 12;
+    g->day = -3; /* before 1970 */
+    strcpy(g->tariff, "RES");
+    fill_str(g->driver, sizeof g->driver - 1, 'v');
+    g->first_receipt = 1001;
+    g->count = 17;
+    g->gross = -5000;
+    g->vat = 652;
+    g->net = 4348;
+    g->energy_wh = UINT64_MAX;
+}
+
 /* Every layout with a fully populated sample record. */
 struct sample {
     const struct rec_layout *l;
@@ -188,6 +204,7 @@ static const struct sample samples[] = {
     {&rec_key_layout, (void (*)(void *))make_key},
     {&rec_credit_layout, (void (*)(void *))make_credit},
     {&rec_credit_grant_layout, (void (*)(void *))make_credit_grant},
+    {&rec_hq_group_layout, (void (*)(void *))make_hq_group},
 };
 #define N_SAMPLES (sizeof samples / sizeof samples[0])
 
