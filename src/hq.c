@@ -503,8 +503,13 @@ uv_status hq_import(struct uv_ctx *ctx, char *const *paths, size_t n, FILE *out,
         fputc('\n', progress);
     st = store_flush(&ctx->store, &ctx->err); /* every file imported is now durable */
     stats->seconds = mono() - t0;
-    if (st != UVS_OK)
-        return st;
+    if (st != UVS_OK) {
+        char why[sizeof ctx->err.message];
+        snprintf(why, sizeof why, "%s", ctx->err.message);
+        return uv_fail(&ctx->err, st, "%s: the files reported imported may not be on disk; "
+                                      "import them again once this is put right",
+                       why);
+    }
     if (stats->refused)
         return uv_fail(&ctx->err, UVS_REFUSED, "%u of %u files refused", stats->refused,
                        stats->files);
