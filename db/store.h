@@ -8,7 +8,7 @@
  * a power cut or a killed process leaves exactly the committed
  * transactions, and recovery never runs under another process's feet.
  * Commits are synchronous: when store_commit() returns UVS_OK the
- * transaction is on disk.
+ * transaction is on disk (one begun with store_begin_nosync excepted).
  */
 #ifndef UV_STORE_H
 #define UV_STORE_H
