@@ -264,6 +264,22 @@ void bench_export(const char *dir)
     double cpu = cpu_now() - c0, t_close = bench_now();
     uv_ctx_close(&ctx); /* the cache's pages written, a checkpoint */
     t_close = bench_now() - t_close;
+    /* what head office then reads: the report (from the per-file sums) and
+       the billing CSV (every receipt, read back from the stored files) */
+    uv_ctx_init(&ctx, home, "bench");
+    FILE *devnull = fopen("/dev/null", "w");
+    if (uv_ctx_open(&ctx) != UVS_OK || devnull == NULL)
+        fail(&ctx, "hq reopen");
+    double t_rep = bench_now();
+    if (hq_report(&ctx, devnull) != UVS_OK)
+        fail(&ctx, "hq report");
+    double t_csv = bench_now();
+    t_rep = t_csv - t_rep;
+    if (hq_export_csv(&ctx, devnull) != UVS_OK)
+        fail(&ctx, "hq export-csv");
+    t_csv = bench_now() - t_csv;
+    fclose(devnull);
+    uv_ctx_close(&ctx);
     free(ids);
     free(pubs);
     double verify_s = ed25519_verify_s(), sha = sha256_mb_s((size_t)(read_mb * 1e6 / nk));
@@ -279,4 +295,6 @@ void bench_export(const char *dir)
            "  Ed25519 verify (once per file)", verify_s * 1e3, verify_s * 1e6 / per, per);
     printf("%-34s %14.0f MB/s %.2f us per receipt (%.0f bytes each)\n", "  SHA-256 (once per file)",
            sha, read_mb * 1e6 / nk / per / sha, read_mb * 1e6 / nk / per);
+    printf("%-34s %14.3f s   hq export-csv of the same: %.2f s\n", "hq report (1,000,000 receipts)",
+           t_rep, t_csv);
 }
