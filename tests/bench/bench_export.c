@@ -133,6 +133,14 @@ static void make_files(const char *usb, unsigned n, unsigned per, char (*ids)[32
         h.total_net = 4348LL * per;
         h.total_energy_wh = 28900ULL * per;
         memcpy(h.public_key, pubs[k], 32);
+        /* the format kiosks write now: with the vending credit, counted
+           from the first receipt (head office reconciles it in hq report) */
+        h.version = EXPORT_VERSION;
+        h.credit_grants = 1;
+        h.credit_from_receipt = 1;
+        h.credit_money_granted = h.total_gross + 100000;
+        h.credit_money_used = h.total_gross;
+        h.credit_expires = h.created + 30 * 86400;
         char *buf = NULL;
         size_t len = 0;
         FILE *m = open_memstream(&buf, &len);
