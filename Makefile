@@ -42,11 +42,22 @@ CARDKEY_SRC := drivers/cardkey/cardkey.c
 MEMCARD_SRC := drivers/memcard/memcard_card.c
 CPUCARD_SRC := $(wildcard drivers/cpucard/*.c)
 CPUCARD_OBJ := $(CPUCARD_SRC:%.c=$(BUILD)/pic/%.o) $(CARDKEY_SRC:%.c=$(BUILD)/pic/%.o)
+# the logic and RF card drivers also share drivers/cardlib (master keys from
+# the key store or a SAM, APDUs, the shadowed card counter, known answers);
+# the simulator links their card layouts
+CARDLIB_SRC := $(wildcard drivers/cardlib/*.c)
+LOGIC_SRC := $(filter-out drivers/logiccard/logiccard_driver.c,$(wildcard drivers/logiccard/*.c))
+RF_SRC := $(filter-out drivers/rfcard/rfcard_driver.c,$(wildcard drivers/rfcard/*.c))
+CARDLIB_OBJ := $(CARDLIB_SRC:%.c=$(BUILD)/pic/%.o) $(CARDKEY_SRC:%.c=$(BUILD)/pic/%.o)
 CARD_LIB_OBJ := $(CARDKEY_SRC:%.c=$(BUILD)/pic/%.o) $(MEMCARD_SRC:%.c=$(BUILD)/pic/%.o) \
-                $(BUILD)/pic/drivers/cpucard/cpu_layout.o
+                $(BUILD)/pic/drivers/cpucard/cpu_layout.o \
+                $(CARDLIB_SRC:%.c=$(BUILD)/pic/%.o) $(LOGIC_SRC:%.c=$(BUILD)/pic/%.o) \
+                $(RF_SRC:%.c=$(BUILD)/pic/%.o)
 DRIVERS  := $(BUILD)/drivers/sts.so $(if $(wildcard drivers/openpaygo/openpaygo_driver.c),$(BUILD)/drivers/openpaygo.so) \
-            $(BUILD)/drivers/memcard.so $(BUILD)/drivers/cpucard.so
-# the card emulations, without the simulator's main and socket: linked into the unit tests
+            $(BUILD)/drivers/memcard.so $(BUILD)/drivers/cpucard.so $(BUILD)/drivers/logiccard.so \
+            $(if $(wildcard drivers/rfcard/rfcard_driver.c),$(BUILD)/drivers/rfcard.so)
+# the card emulations, without the simulator's main and socket: linked into
+# the unit tests, which talk to them in process
 CARDSIM_LIB_SRC := $(filter-out tests/cardsim/main.c tests/cardsim/vpcd.c,$(wildcard tests/cardsim/*.c))
 CARDSIM_LIB_OBJ := $(CARDSIM_LIB_SRC:%.c=$(BUILD)/obj/%.o)
 TEST_DRIVER_SRC := $(wildcard tests/drivers/*.c)
@@ -106,6 +117,16 @@ $(BUILD)/drivers/cpucard.so: $(CPUCARD_OBJ)
 
 $(BUILD)/drivers/memcard.so: $(BUILD)/pic/drivers/memcard/memcard_driver.o \
     $(MEMCARD_SRC:%.c=$(BUILD)/pic/%.o) $(CARDKEY_SRC:%.c=$(BUILD)/pic/%.o)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now $^ $(LDLIBS) -o $@
+
+$(BUILD)/drivers/logiccard.so: $(BUILD)/pic/drivers/logiccard/logiccard_driver.o \
+    $(LOGIC_SRC:%.c=$(BUILD)/pic/%.o) $(CARDLIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now $^ $(LDLIBS) -o $@
+
+$(BUILD)/drivers/rfcard.so: $(BUILD)/pic/drivers/rfcard/rfcard_driver.o \
+    $(RF_SRC:%.c=$(BUILD)/pic/%.o) $(CARDLIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now $^ $(LDLIBS) -o $@
 
