@@ -78,5 +78,6 @@ Suite *cardchan_suite(void);
 Suite *cpucard_suite(void);
 Suite *cpusim_suite(void);
 Suite *exportfile_suite(void);
+Suite *logiccard_suite(void);
 
 #endif
