@@ -79,5 +79,6 @@ Suite *cpucard_suite(void);
 Suite *cpusim_suite(void);
 Suite *exportfile_suite(void);
 Suite *logiccard_suite(void);
+Suite *rfcard_suite(void);
 
 #endif
