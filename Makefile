@@ -222,6 +222,17 @@ $(FUZZ_BUILD)/fuzz_cpucard: tests/fuzz/fuzz_cpucard.c $(CPUCARD_SRC) $(CARDKEY_S
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
 
+# the logic and RF card drivers, behind card answers from the input
+$(FUZZ_BUILD)/fuzz_logiccard: tests/fuzz/fuzz_logiccard.c $(wildcard drivers/logiccard/*.c) \
+    $(CARDLIB_SRC) $(CARDKEY_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
+
+$(FUZZ_BUILD)/fuzz_rfcard: tests/fuzz/fuzz_rfcard.c $(wildcard drivers/rfcard/*.c) \
+    $(CARDLIB_SRC) $(CARDKEY_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
+
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_TARGETS)
 fuzz: fuzz-build

@@ -118,6 +118,21 @@ static int h_atr(void *host, uint32_t slot, uint8_t *atr, size_t cap, size_t *le
     return UV_OK;
 }
 
+/* UV_CARDHOST_RECORD=FILE appends every response of the user's card to FILE
+   as the fuzz targets read them (tests/fuzz/fuzz_cardhost.h): how their
+   seeds were made. */
+static void record(uint32_t slot, const uint8_t *resp, size_t n)
+{
+    const char *path = getenv("UV_CARDHOST_RECORD");
+    FILE *f;
+    if (path == NULL || slot != UV_SLOT_USER || (f = fopen(path, "ab")) == NULL)
+        return;
+    const uint8_t len[2] = {(uint8_t)(n >> 8), (uint8_t)n};
+    fwrite(len, 1, 2, f);
+    fwrite(resp, 1, n, f);
+    fclose(f);
+}
+
 static int h_transmit(void *host, uint32_t slot, const uint8_t *cmd, size_t cmd_len,
                       uint8_t *resp, size_t resp_cap, size_t *resp_len)
 {
@@ -151,6 +166,7 @@ static int h_transmit(void *host, uint32_t slot, const uint8_t *cmd, size_t cmd_
         return UV_E_BUFFER_TOO_SMALL;
     memcpy(resp, buf, n);
     *resp_len = n;
+    record(slot, buf, n);
     return UV_OK;
 }
 
