@@ -41,9 +41,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cardlib/cardcrypt.h"
+#include "../cardkey/cardkey.h"
 #include "../cardlib/cardio.h"
-#include "../cardlib/cardkeys.h"
+#include "../cardlib/cardkat.h"
+#include "../cardlib/keysource.h"
 #include "../cardlib/cardstate.h"
 #include "../cardlib/cardtext.h"
 #include "../univend_driver.h"
@@ -56,7 +57,7 @@
 struct lc_ctx {
     const struct uv_host_services *svc;
     void *host;
-    struct ck_source keys;
+    struct ks_source keys;
     char err[CIO_ERR_MAX];
 };
 
@@ -155,17 +156,17 @@ static int lc_open(const struct uv_host_services *svc, void *host, const struct 
     c->host = host;
     c->keys.svc = svc;
     c->keys.host = host;
-    c->keys.alg = CK_ALG_AES;
+    c->keys.alg = CARDKEY_AES;
     c->keys.slot[0] = 1;
     snprintf(c->keys.ref[0], sizeof c->keys.ref[0], "logiccard:master");
     int rc = UV_OK;
     for (size_t i = 0; i < n_config && rc == UV_OK; i++) {
         const char *name = config[i].name ? config[i].name : "", *value = config[i].value;
-        if (ck_source_option(&c->keys, name, value, &rc))
+        if (ks_option(&c->keys, name, value, &rc))
             continue;
-        if (strcmp(name, "key") == 0 && value && value[0] && strlen(value) < CK_REF_MAX)
+        if (strcmp(name, "key") == 0 && value && value[0] && strlen(value) < KS_REF_MAX)
             snprintf(c->keys.ref[0], sizeof c->keys.ref[0], "%s", value);
-        else if (strcmp(name, "sam_slot") == 0 && ck_parse_slot(value, &c->keys.slot[0]) == 0)
+        else if (strcmp(name, "sam_slot") == 0 && ks_parse_slot(value, &c->keys.slot[0]) == 0)
             continue;
         else
             rc = cio_fail(c->keys.err, UV_E_PARAM,
@@ -251,7 +252,7 @@ static int card_check(struct lc_ctx *c, struct lc_card *k)
         if (lc_record_parse(rec, &r) != 0)
             continue;
         size_t n = lc_mac_msg("UVCR", k->mem, rec, msg);
-        int rc = ck_source_check(&c->keys, 0, k->id.serial, k->id.serial_len, msg, n, r.mac,
+        int rc = ks_check(&c->keys, 0, k->id.serial, k->id.serial_len, msg, n, r.mac,
                                  LC_MAC_LEN);
         if (rc == UV_E_TOKEN_AUTH)
             continue;
@@ -270,7 +271,7 @@ static int card_check(struct lc_ctx *c, struct lc_card *k)
     const uint8_t *mdb = k->mem + LC_OFF_MDATA;
     if (lc_mdata_parse(mdb, &k->md) == 0) {
         size_t n = lc_mac_msg("UVMD", k->mem, mdb, msg);
-        int rc = ck_source_check(&c->keys, 0, k->id.serial, k->id.serial_len, msg, n, k->md.mac,
+        int rc = ks_check(&c->keys, 0, k->id.serial, k->id.serial_len, msg, n, k->md.mac,
                                  LC_MAC_LEN);
         if (rc != UV_OK && rc != UV_E_TOKEN_AUTH)
             return key_fail(c, rc);
@@ -373,9 +374,9 @@ static int card_open_for_sale(struct lc_ctx *c, const struct uv_meter *meter, st
                     (unsigned long long)k->best.amount, unit(k->id.kind), k->best.counter);
     if (k->tries == LCIO_PRESENTED)
         return UV_OK;
-    uint8_t psc[CK_MAC_MAX];
+    uint8_t psc[CARDKEY_MAC_MAX];
     struct lc_io io = {c->svc, c->host, c->err};
-    rc = ck_source_mac(&c->keys, 0, k->id.serial, k->id.serial_len,
+    rc = ks_mac(&c->keys, 0, k->id.serial, k->id.serial_len,
                        (const uint8_t *)LC_PSC_MSG, strlen(LC_PSC_MSG), psc, LC_PSC_LEN);
     if (rc != UV_OK)
         return key_fail(c, rc);
@@ -428,7 +429,7 @@ static int lc_issue_credit(void *ctx, const struct uv_meter *meter,
     uint8_t rec[LC_REC_LEN], msg[LC_MSG_MAX];
     lc_record_encode(&r, rec);
     size_t n = lc_mac_msg("UVCR", k.mem, rec, msg);
-    if ((rc = ck_source_mac(&c->keys, 0, k.id.serial, k.id.serial_len, msg, n, rec + 24,
+    if ((rc = ks_mac(&c->keys, 0, k.id.serial, k.id.serial_len, msg, n, rec + 24,
                             LC_MAC_LEN)) != UV_OK)
         return key_fail(c, rc);
     unsigned at = k.best_at == LC_OFF_REC0 ? LC_OFF_REC1 : LC_OFF_REC0;
@@ -461,7 +462,7 @@ static int lc_self_test(const struct uv_host_services *svc, void *host)
     (void)svc;
     (void)host;
     static const uint8_t serial[7] = {1, 2, 3, 4, 5, 6, 7};
-    if (ck_self_test() != 0)
+    if (cl_crypto_self_test() != 0)
         return UV_E_SELFTEST;
     /* the layout: an identity and a record survive encoding */
     uint8_t mem[LC_MEM_SIZE] = {0}, rec[LC_REC_LEN];

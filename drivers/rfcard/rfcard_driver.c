@@ -40,9 +40,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cardlib/cardcrypt.h"
+#include "../cardkey/cardkey.h"
 #include "../cardlib/cardio.h"
-#include "../cardlib/cardkeys.h"
+#include "../cardlib/cardkat.h"
+#include "../cardlib/keysource.h"
 #include "../cardlib/cardstate.h"
 #include "../cardlib/cardtext.h"
 #include "../univend_driver.h"
@@ -56,7 +57,7 @@
 struct rf_ctx {
     const struct uv_host_services *svc;
     void *host;
-    struct ck_source keys;
+    struct ks_source keys;
     char err[CIO_ERR_MAX];
 };
 
@@ -152,24 +153,24 @@ static int rf_open(const struct uv_host_services *svc, void *host, const struct 
     c->host = host;
     c->keys.svc = svc;
     c->keys.host = host;
-    c->keys.alg = CK_ALG_AES;
+    c->keys.alg = CARDKEY_AES;
     c->keys.slot[ROLE_SECTOR] = 2;
     c->keys.slot[ROLE_MAC] = 1;
-    snprintf(c->keys.ref[ROLE_SECTOR], CK_REF_MAX, "rfcard:sector");
-    snprintf(c->keys.ref[ROLE_MAC], CK_REF_MAX, "rfcard:mac");
+    snprintf(c->keys.ref[ROLE_SECTOR], KS_REF_MAX, "rfcard:sector");
+    snprintf(c->keys.ref[ROLE_MAC], KS_REF_MAX, "rfcard:mac");
     int rc = UV_OK;
     for (size_t i = 0; i < n_config && rc == UV_OK; i++) {
         const char *name = config[i].name ? config[i].name : "", *value = config[i].value;
         int role = strcmp(name, "sector_key") == 0 || strcmp(name, "sam_sector_slot") == 0
                        ? ROLE_SECTOR
                        : ROLE_MAC;
-        if (ck_source_option(&c->keys, name, value, &rc))
+        if (ks_option(&c->keys, name, value, &rc))
             continue;
         if ((strcmp(name, "sector_key") == 0 || strcmp(name, "mac_key") == 0) && value &&
-            value[0] && strlen(value) < CK_REF_MAX)
-            snprintf(c->keys.ref[role], CK_REF_MAX, "%s", value);
+            value[0] && strlen(value) < KS_REF_MAX)
+            snprintf(c->keys.ref[role], KS_REF_MAX, "%s", value);
         else if ((strcmp(name, "sam_sector_slot") == 0 || strcmp(name, "sam_mac_slot") == 0) &&
-                 ck_parse_slot(value, &c->keys.slot[role]) == 0)
+                 ks_parse_slot(value, &c->keys.slot[role]) == 0)
             continue;
         else
             rc = cio_fail(c->keys.err, UV_E_PARAM,
@@ -218,9 +219,9 @@ static int served(const char *type)
 static int open_sector(struct rf_ctx *c, const struct rf_card *k, unsigned sector, int key_b)
 {
     struct rf_io io = {c->svc, c->host, c->err};
-    uint8_t serial[8], key[CK_KEY_LEN];
+    uint8_t serial[8], key[CARDKEY_LEN];
     size_t n = rf_sector_serial(k->uid, k->uid_len, sector, serial);
-    int rc = ck_source_export(&c->keys, ROLE_SECTOR, serial, n, key);
+    int rc = ks_export(&c->keys, ROLE_SECTOR, serial, n, key);
     if (rc != UV_OK)
         return key_fail(c, rc);
     rc = rfio_auth(&io, sector * 4 + 3, key_b, key + (key_b ? RF_KEY_LEN : 0));
@@ -302,7 +303,7 @@ static int card_check(struct rf_ctx *c, struct rf_card *k)
     int m = rf_mdata_parse(md, &k->md);
     if (m == 0) {
         size_t n = rf_mdata_msg(k->uid, k->uid_len, md, msg);
-        rc = ck_source_check(&c->keys, ROLE_MAC, k->uid, k->uid_len, msg, n, md + RF_BLOCK,
+        rc = ks_check(&c->keys, ROLE_MAC, k->uid, k->uid_len, msg, n, md + RF_BLOCK,
                              RF_MAC_LEN);
         if (rc != UV_OK && rc != UV_E_TOKEN_AUTH)
             return key_fail(c, rc);
@@ -322,7 +323,7 @@ static int card_check(struct rf_ctx *c, struct rf_card *k)
         struct rf_record r;
         rf_record_parse(rec, &r);
         size_t n = rf_record_msg(k->uid, k->uid_len, k->id, rec, k->value_block, msg);
-        rc = ck_source_check(&c->keys, ROLE_MAC, k->uid, k->uid_len, msg, n, r.mac, RF_MAC_LEN);
+        rc = ks_check(&c->keys, ROLE_MAC, k->uid, k->uid_len, msg, n, r.mac, RF_MAC_LEN);
         if (rc == UV_E_TOKEN_AUTH)
             continue;
         if (rc != UV_OK)
@@ -476,7 +477,7 @@ static int rf_issue_credit(void *ctx, const struct uv_meter *meter,
     rf_value_encode((int32_t)req->amount, RF_BLK_VALUE, value);
     rf_record_encode(&r, rec);
     size_t n = rf_record_msg(k.uid, k.uid_len, k.id, rec, value, msg);
-    if ((rc = ck_source_mac(&c->keys, ROLE_MAC, k.uid, k.uid_len, msg, n, rec + 8,
+    if ((rc = ks_mac(&c->keys, ROLE_MAC, k.uid, k.uid_len, msg, n, rec + 8,
                             RF_MAC_LEN)) != UV_OK)
         return key_fail(c, rc);
     unsigned slot = k.best_blk == RF_BLK_REC0 ? RF_BLK_REC1 : RF_BLK_REC0;
@@ -520,7 +521,7 @@ static int rf_self_test(const struct uv_host_services *svc, void *host)
     uint8_t b[RF_BLOCK], ac[4];
     int32_t v = 0;
     uint8_t addr = 0;
-    if (ck_self_test() != 0)
+    if (cl_crypto_self_test() != 0)
         return UV_E_SELFTEST;
     rf_value_encode(1000, RF_BLK_VALUE, b);
     if (memcmp(b, value_1000, RF_BLOCK) != 0 || rf_value_parse(b, &v, &addr) != 0 || v != 1000 ||

@@ -11,7 +11,8 @@
  *   never be presented again, so nothing is ever written again.
  *
  * Commands (class FF: the reader's pseudo-APDUs for storage cards, PC/SC
- * Interoperability Specification part 3, v2.01.09, 3.2.2.1; the VERIFY forms
+ * Interoperability Specification part 3, v2.01.09, 3.2.2.1: READ BINARY
+ * 3.2.2.1.8, UPDATE BINARY 3.2.2.1.9, VERIFY 3.2.2.1.7; VERIFY without data
  * and CHANGE REFERENCE DATA as ISO/IEC 7816-4 defines them)
  *   FF B0 00 AA Le        READ BINARY, Le bytes from address AA (Le 00 =
  *                         256); past the end: 6Cxx with xx the bytes left
@@ -50,7 +51,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../drivers/cardlib/cardcrypt.h"
+#include "../../drivers/cardkey/cardkey.h"
 #include "../../drivers/cardlib/cardio.h"
 #include "../../drivers/logiccard/logic_layout.h"
 #include "card.h"
@@ -203,12 +204,12 @@ static size_t logic_apdu(struct sim_card *c, const uint8_t *cmd, size_t len,
 /* ---- the card issuing station and the meter ------------------------------- */
 
 /* MAC a record or meter data block in place (bytes 24..31). */
-static int mac_block(int alg, const uint8_t key[CK_KEY_LEN], const char *tag,
+static int mac_block(int alg, const uint8_t key[CARDKEY_LEN], const char *tag,
                      const uint8_t *mem, uint8_t *block)
 {
-    uint8_t msg[LC_MSG_MAX], mac[CK_MAC_MAX];
+    uint8_t msg[LC_MSG_MAX], mac[CARDKEY_MAC_MAX];
     size_t n = lc_mac_msg(tag, mem, block, msg);
-    if (ck_cmac(alg, key, msg, n, mac) < LC_MAC_LEN)
+    if (cardkey_cmac(alg, key, msg, n, mac) != 0)
         return -1;
     memcpy(block + 24, mac, LC_MAC_LEN);
     return 0;
@@ -216,25 +217,25 @@ static int mac_block(int alg, const uint8_t key[CK_KEY_LEN], const char *tag,
 
 /* alg= and master= into the card key of the identity in mem. 0, 1 absent, -1. */
 static int card_key(int argc, char **argv, const uint8_t *mem, int *alg,
-                    uint8_t key[CK_KEY_LEN], FILE *err)
+                    uint8_t key[CARDKEY_LEN], FILE *err)
 {
-    uint8_t master[CK_KEY_LEN];
+    uint8_t master[CARDKEY_LEN];
     struct lc_identity id;
     const char *a = simopt_get(argc, argv, "alg");
-    *alg = a ? ck_alg_parse(a) : CK_ALG_AES;
+    *alg = a ? cardkey_alg_parse(a) : CARDKEY_AES;
     if (*alg == 0) {
         fprintf(err, "alg must be aes, 3des or sm4\n");
         return -1;
     }
-    long n = simopt_hex(argc, argv, "master", master, CK_KEY_LEN, CK_KEY_LEN, err);
+    long n = simopt_hex(argc, argv, "master", master, CARDKEY_LEN, CARDKEY_LEN, err);
     if (n <= 0)
         return n < 0 ? -1 : 1;
     int rc = lc_identity_parse(mem, LC_MEM_SIZE, &id) != LC_ID_OK ||
-             ck_derive(*alg, master, id.serial, id.serial_len, key) != 0;
-    ck_wipe(master, sizeof master);
+             cardkey_derive(*alg, master, id.serial, id.serial_len, key) != 0;
+    explicit_bzero(master, sizeof master);
     if (rc != 0)
         fprintf(err, "no card key: the card has no identity, or its serial is too long for %s\n",
-                ck_alg_name(*alg));
+                cardkey_alg_name(*alg));
     return rc ? -1 : 0;
 }
 
@@ -246,7 +247,7 @@ static int logic_personalise(const char *path, int argc, char **argv, FILE *err)
     struct logic_state s;
     struct lc_identity id;
     uint64_t kind = 0, ec = 3;
-    uint8_t key[CK_KEY_LEN];
+    uint8_t key[CARDKEY_LEN];
     int alg = 0;
     if (simopt_check(argc, argv, known, err) != 0 ||
         simopt_u64(argc, argv, "kind", 4, &kind, err) < 0 ||
@@ -283,15 +284,15 @@ static int logic_personalise(const char *path, int argc, char **argv, FILE *err)
         return 1;
     if (k == 0) {
         struct lc_record r = {0};
-        uint8_t mac[CK_MAC_MAX];
+        uint8_t mac[CARDKEY_MAC_MAX];
         lc_record_encode(&r, s.mem + LC_OFF_REC0);
         if (mac_block(alg, key, "UVCR", s.mem, s.mem + LC_OFF_REC0) != 0 ||
-            ck_cmac(alg, key, (const uint8_t *)LC_PSC_MSG, strlen(LC_PSC_MSG), mac) < 0) {
+            cardkey_cmac(alg, key, LC_PSC_MSG, strlen(LC_PSC_MSG), mac) != 0) {
             fprintf(err, "crypto library failure\n");
             return 1;
         }
         memcpy(s.psc, mac, LC_PSC_LEN);
-        ck_wipe(key, sizeof key);
+        explicit_bzero(key, sizeof key);
     }
     if (simopt_hex(argc, argv, "psc", s.psc, LC_PSC_LEN, LC_PSC_LEN, err) < 0)
         return 1;
@@ -308,7 +309,7 @@ static int logic_personalise(const char *path, int argc, char **argv, FILE *err)
 }
 
 /* The newest record whose MAC holds: its slot offset, or 0 if none. */
-static size_t newest_record(int alg, const uint8_t key[CK_KEY_LEN], const uint8_t *mem,
+static size_t newest_record(int alg, const uint8_t key[CARDKEY_LEN], const uint8_t *mem,
                             struct lc_record *best)
 {
     static const size_t slots[2] = {LC_OFF_REC0, LC_OFF_REC1};
@@ -335,7 +336,7 @@ static int logic_meter(const char *path, int argc, char **argv, FILE *out)
     struct logic_state s;
     struct lc_record best, next;
     struct lc_mdata md;
-    uint8_t key[CK_KEY_LEN];
+    uint8_t key[CARDKEY_LEN];
     uint64_t last = 0, remaining = 0, tamper = 0, now = 0;
     int alg;
     if (simopt_check(argc, argv, known, out) != 0)
@@ -354,7 +355,7 @@ static int logic_meter(const char *path, int argc, char **argv, FILE *out)
     size_t at = newest_record(alg, key, s.mem, &best);
     if (at == 0) {
         fprintf(out, "refused: no credit record with a valid MAC (forged or foreign card)\n");
-        ck_wipe(key, sizeof key);
+        explicit_bzero(key, sizeof key);
         return 1;
     }
     if (lc_mdata_parse(s.mem + LC_OFF_MDATA, &md) == 0)
@@ -362,7 +363,7 @@ static int logic_meter(const char *path, int argc, char **argv, FILE *out)
     if (best.amount > 0) {
         if (best.counter <= last) {
             fprintf(out, "refused: purchase %u was loaded before (replayed card)\n", best.counter);
-            ck_wipe(key, sizeof key);
+            explicit_bzero(key, sizeof key);
             return 1;
         }
         remaining += best.amount;
@@ -370,7 +371,7 @@ static int logic_meter(const char *path, int argc, char **argv, FILE *out)
     if (simopt_u64(argc, argv, "remaining", UINT64_MAX, &remaining, out) < 0 ||
         simopt_u64(argc, argv, "tamper", 0xFFFF, &tamper, out) < 0 ||
         simopt_u64(argc, argv, "time", UINT64_MAX, &now, out) < 0) {
-        ck_wipe(key, sizeof key);
+        explicit_bzero(key, sizeof key);
         return 1;
     }
     next = best;
@@ -384,7 +385,7 @@ static int logic_meter(const char *path, int argc, char **argv, FILE *out)
     lc_mdata_encode(&md, s.mem + LC_OFF_MDATA);
     int rc = mac_block(alg, key, "UVCR", s.mem, s.mem + other) != 0 ||
              mac_block(alg, key, "UVMD", s.mem, s.mem + LC_OFF_MDATA) != 0;
-    ck_wipe(key, sizeof key);
+    explicit_bzero(key, sizeof key);
     if (rc != 0 || image_set_u64(&c.img, "meter_last", next.counter) != 0 || save(&c, &s) != 0) {
         fprintf(out, "cannot write the card image %s\n", path);
         return 1;

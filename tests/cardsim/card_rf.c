@@ -65,7 +65,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../drivers/cardlib/cardcrypt.h"
+#include "../../drivers/cardkey/cardkey.h"
 #include "../../drivers/rfcard/rf_layout.h"
 #include "card.h"
 #include "simopt.h"
@@ -279,7 +279,7 @@ static size_t rf_apdu(struct sim_card *c, const uint8_t *cmd, size_t len,
 
 struct rf_keys {
     int alg;
-    uint8_t master[CK_KEY_LEN], mac_master[CK_KEY_LEN];
+    uint8_t master[CARDKEY_LEN], mac_master[CARDKEY_LEN];
     int have_master, have_mac;
 };
 
@@ -287,13 +287,13 @@ static int read_keys(int argc, char **argv, struct rf_keys *k, FILE *err)
 {
     const char *a = simopt_get(argc, argv, "alg");
     memset(k, 0, sizeof *k);
-    k->alg = a ? ck_alg_parse(a) : CK_ALG_AES;
+    k->alg = a ? cardkey_alg_parse(a) : CARDKEY_AES;
     if (k->alg == 0) {
         fprintf(err, "alg must be aes, 3des or sm4\n");
         return -1;
     }
-    long m = simopt_hex(argc, argv, "master", k->master, CK_KEY_LEN, CK_KEY_LEN, err);
-    long n = simopt_hex(argc, argv, "mac", k->mac_master, CK_KEY_LEN, CK_KEY_LEN, err);
+    long m = simopt_hex(argc, argv, "master", k->master, CARDKEY_LEN, CARDKEY_LEN, err);
+    long n = simopt_hex(argc, argv, "mac", k->mac_master, CARDKEY_LEN, CARDKEY_LEN, err);
     if (m < 0 || n < 0)
         return -1;
     k->have_master = m > 0;
@@ -304,13 +304,13 @@ static int read_keys(int argc, char **argv, struct rf_keys *k, FILE *err)
 static int sector_keys(const struct rf_keys *k, const struct rf_state *s, int sector,
                        uint8_t a[RF_KEY_LEN], uint8_t b[RF_KEY_LEN])
 {
-    uint8_t serial[8], key[CK_KEY_LEN];
+    uint8_t serial[8], key[CARDKEY_LEN];
     size_t n = rf_sector_serial(s->uid, s->uid_len, (unsigned)sector, serial);
-    if (ck_derive(k->alg, k->master, serial, n, key) != 0)
+    if (cardkey_derive(k->alg, k->master, serial, n, key) != 0)
         return -1;
     memcpy(a, key, RF_KEY_LEN);
     memcpy(b, key + RF_KEY_LEN, RF_KEY_LEN);
-    ck_wipe(key, sizeof key);
+    explicit_bzero(key, sizeof key);
     return 0;
 }
 
@@ -318,11 +318,11 @@ static int sector_keys(const struct rf_keys *k, const struct rf_state *s, int se
 static int mac_record(const struct rf_keys *k, const struct rf_state *s, uint8_t *rec,
                       const uint8_t *value_block)
 {
-    uint8_t msg[RF_MSG_MAX], key[CK_KEY_LEN], mac[CK_MAC_MAX];
+    uint8_t msg[RF_MSG_MAX], key[CARDKEY_LEN], mac[CARDKEY_MAC_MAX];
     size_t n = rf_record_msg(s->uid, s->uid_len, s->mem[RF_BLK_MAGIC], rec, value_block, msg);
-    int rc = ck_derive(k->alg, k->mac_master, s->uid, s->uid_len, key) != 0 ||
-             ck_cmac(k->alg, key, msg, n, mac) < RF_MAC_LEN;
-    ck_wipe(key, sizeof key);
+    int rc = cardkey_derive(k->alg, k->mac_master, s->uid, s->uid_len, key) != 0 ||
+             cardkey_cmac(k->alg, key, msg, n, mac) != 0;
+    explicit_bzero(key, sizeof key);
     if (rc == 0)
         memcpy(rec + 8, mac, RF_MAC_LEN);
     return rc ? -1 : 0;
@@ -330,11 +330,11 @@ static int mac_record(const struct rf_keys *k, const struct rf_state *s, uint8_t
 
 static int mac_mdata(const struct rf_keys *k, struct rf_state *s)
 {
-    uint8_t msg[RF_MSG_MAX], key[CK_KEY_LEN], mac[CK_MAC_MAX];
+    uint8_t msg[RF_MSG_MAX], key[CARDKEY_LEN], mac[CARDKEY_MAC_MAX];
     size_t n = rf_mdata_msg(s->uid, s->uid_len, s->mem[RF_BLK_MDATA], msg);
-    int rc = ck_derive(k->alg, k->mac_master, s->uid, s->uid_len, key) != 0 ||
-             ck_cmac(k->alg, key, msg, n, mac) < RF_MAC_LEN;
-    ck_wipe(key, sizeof key);
+    int rc = cardkey_derive(k->alg, k->mac_master, s->uid, s->uid_len, key) != 0 ||
+             cardkey_cmac(k->alg, key, msg, n, mac) != 0;
+    explicit_bzero(key, sizeof key);
     memset(s->mem[RF_BLK_MDMAC], 0, RF_BLOCK);
     if (rc == 0)
         memcpy(s->mem[RF_BLK_MDMAC], mac, RF_MAC_LEN);
@@ -405,7 +405,7 @@ static int rf_personalise(const char *path, int argc, char **argv, FILE *err)
             uint8_t a[RF_KEY_LEN], b[RF_KEY_LEN];
             if (sector_keys(&k, &s, i, a, b) != 0) {
                 fprintf(err, "a %zu-byte UID cannot be diversified with %s\n", s.uid_len,
-                        ck_alg_name(k.alg));
+                        cardkey_alg_name(k.alg));
                 return 1;
             }
             trailer(s.mem[4 * i + 3], a, data_ac[i], RF_AC_TRAILER_B, b);
@@ -415,11 +415,11 @@ static int rf_personalise(const char *path, int argc, char **argv, FILE *err)
         rf_record_encode(&r, s.mem[RF_BLK_REC0]);
         if (mac_record(&k, &s, s.mem[RF_BLK_REC0], s.mem[RF_BLK_VALUE]) != 0) {
             fprintf(err, "a %zu-byte UID cannot be diversified with %s\n", s.uid_len,
-                    ck_alg_name(k.alg));
+                    cardkey_alg_name(k.alg));
             return 1;
         }
     }
-    ck_wipe(&k, sizeof k);
+    explicit_bzero(&k, sizeof k);
     int rc = image_load(&img, path, 1) != 0 || image_set_bin(&img, "uid", s.uid, s.uid_len) != 0 ||
              image_set_u64(&img, "meter_last", 0) != 0;
     for (int i = 0; i < RF_SECTORS && rc == 0; i++) {
@@ -509,7 +509,7 @@ static int rf_meter(const char *path, int argc, char **argv, FILE *out)
                            .remaining = (uint32_t)remaining, .time = (uint32_t)now};
     rf_mdata_encode(&md, s.mem[RF_BLK_MDATA]);
     int rc = mac_record(&k, &s, s.mem[other], s.mem[RF_BLK_VALUE]) != 0 || mac_mdata(&k, &s) != 0;
-    ck_wipe(&k, sizeof k);
+    explicit_bzero(&k, sizeof k);
     if (rc != 0 || image_set_u64(&c.img, "meter_last", next.counter) != 0 ||
         image_set_bin(&c.img, "s2", s.mem[8], 4 * RF_BLOCK) != 0 ||
         save_sector(&c.img, &s, RF_SEC_MDATA) != 0) {

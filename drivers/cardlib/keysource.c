@@ -1,5 +1,5 @@
-/* cardkeys.c — card keys from the kiosk key store or from a SAM. */
-#include "cardkeys.h"
+/* keysource.c — card keys from the kiosk key store or from a SAM. */
+#include "keysource.h"
 
 #include <string.h>
 
@@ -10,7 +10,7 @@
 #define SAM_DERIVE_MAC 0x10
 #define SAM_DERIVE_EXPORT 0x16
 
-int ck_parse_slot(const char *value, uint8_t *slot)
+int ks_parse_slot(const char *value, uint8_t *slot)
 {
     if (value == NULL || value[0] < '1' || value[0] > '9')
         return -1;
@@ -26,7 +26,7 @@ int ck_parse_slot(const char *value, uint8_t *slot)
     return 0;
 }
 
-int ck_source_option(struct ck_source *s, const char *name, const char *value, int *rc)
+int ks_option(struct ks_source *s, const char *name, const char *value, int *rc)
 {
     *rc = UV_OK;
     if (strcmp(name, "keys") == 0) {
@@ -39,7 +39,7 @@ int ck_source_option(struct ck_source *s, const char *name, const char *value, i
         return 1;
     }
     if (strcmp(name, "alg") == 0) {
-        int a = ck_alg_parse(value);
+        int a = cardkey_alg_parse(value);
         if (a == 0)
             *rc = cio_fail(s->err, UV_E_PARAM, "option alg must be aes, 3des or sm4");
         else
@@ -50,7 +50,7 @@ int ck_source_option(struct ck_source *s, const char *name, const char *value, i
 }
 
 /* The master key of a role from the key store, checked. */
-static int store_master(struct ck_source *s, int role, uint8_t master[CK_KEY_LEN])
+static int store_master(struct ks_source *s, int role, uint8_t master[CARDKEY_LEN])
 {
     size_t len = 0;
     const char *ref = s->ref[role];
@@ -59,29 +59,29 @@ static int store_master(struct ck_source *s, int role, uint8_t master[CK_KEY_LEN
                     "no key '%s' in the key store: add the utility's card master key "
                     "(univend key add %s --hex ...)",
                     ref, ref);
-    if (len != CK_KEY_LEN)
+    if (len != CARDKEY_LEN)
         return cio_fail(s->err, UV_E_KEY_INVALID, "key '%s' is %zu bytes; a card master key is 16", ref,
                     len);
-    int rc = s->svc->key_get(s->host, ref, master, CK_KEY_LEN, &len);
-    if (rc != UV_OK || len != CK_KEY_LEN) {
-        s->svc->wipe(master, CK_KEY_LEN);
+    int rc = s->svc->key_get(s->host, ref, master, CARDKEY_LEN, &len);
+    if (rc != UV_OK || len != CARDKEY_LEN) {
+        s->svc->wipe(master, CARDKEY_LEN);
         return cio_fail(s->err, UV_E_KEY_MISSING, "key '%s' could not be read from the key store", ref);
     }
     return UV_OK;
 }
 
-static int store_card_key(struct ck_source *s, int role, const uint8_t *serial,
-                          size_t serial_len, uint8_t key[CK_KEY_LEN])
+static int store_card_key(struct ks_source *s, int role, const uint8_t *serial,
+                          size_t serial_len, uint8_t key[CARDKEY_LEN])
 {
-    uint8_t master[CK_KEY_LEN];
+    uint8_t master[CARDKEY_LEN];
     int rc = store_master(s, role, master);
     if (rc != UV_OK)
         return rc;
-    if (serial_len == 0 || serial_len > ck_serial_max(s->alg))
+    if (serial_len == 0 || serial_len > CARDKEY_SERIAL_MAX)
         rc = cio_fail(s->err, UV_E_KEY_INVALID,
-                  "a %zu-byte card serial cannot be diversified with %s (1..%zu bytes)",
-                  serial_len, ck_alg_name(s->alg), ck_serial_max(s->alg));
-    else if (ck_derive(s->alg, master, serial, serial_len, key) != 0)
+                      "a %zu-byte card serial cannot be diversified (1..%d bytes)", serial_len,
+                      CARDKEY_SERIAL_MAX);
+    else if (cardkey_derive(s->alg, master, serial, serial_len, key) != 0)
         rc = cio_fail(s->err, UV_E_CRYPTO, "card key derivation failed in the crypto library");
     s->svc->wipe(master, sizeof master);
     return rc;
@@ -89,14 +89,14 @@ static int store_card_key(struct ck_source *s, int role, const uint8_t *serial,
 
 /* One SAM command: CLA 80, INS, P1 = key slot, P2 = 0, data = Ld || serial
    || msg, Le = 00. */
-static int sam_call(struct ck_source *s, uint8_t ins, int role, const uint8_t *serial,
+static int sam_call(struct ks_source *s, uint8_t ins, int role, const uint8_t *serial,
                     size_t serial_len, const uint8_t *msg, size_t msg_len, uint8_t *resp,
                     size_t cap, size_t *len)
 {
     uint8_t cmd[UV_APDU_MAX];
     size_t lc = 1 + serial_len + msg_len;
     unsigned sw = 0;
-    if (serial_len == 0 || serial_len > CK_SERIAL_MAX || lc > 255)
+    if (serial_len == 0 || serial_len > CARDKEY_SERIAL_MAX || lc > 255)
         return cio_fail(s->err, UV_E_ARG, "SAM request too long");
     cmd[0] = SAM_CLA;
     cmd[1] = ins;
@@ -136,13 +136,13 @@ static int sam_call(struct ck_source *s, uint8_t ins, int role, const uint8_t *s
     }
 }
 
-int ck_source_mac(struct ck_source *s, int role, const uint8_t *serial, size_t serial_len,
+int ks_mac(struct ks_source *s, int role, const uint8_t *serial, size_t serial_len,
                   const uint8_t *msg, size_t msg_len, uint8_t *mac, size_t mac_len)
 {
     uint8_t full[UV_RESPONSE_MAX];
     size_t n = 0;
     int rc;
-    if (role < 0 || role >= CK_ROLES_MAX || mac_len == 0 || mac_len > CK_MAC_MAX)
+    if (role < 0 || role >= KS_ROLES_MAX || mac_len == 0 || mac_len > CARDKEY_MAC_MAX)
         return cio_fail(s->err, UV_E_ARG, "bad MAC request");
     if (s->sam) {
         rc = sam_call(s, SAM_DERIVE_MAC, role, serial, serial_len, msg, msg_len, full,
@@ -150,38 +150,47 @@ int ck_source_mac(struct ck_source *s, int role, const uint8_t *serial, size_t s
         if (rc == UV_OK && n < mac_len)
             rc = cio_fail(s->err, UV_E_MEDIUM_IO, "the SAM returned a %zu-byte MAC", n);
     } else {
-        uint8_t key[CK_KEY_LEN];
+        uint8_t key[CARDKEY_LEN];
         rc = store_card_key(s, role, serial, serial_len, key);
         if (rc == UV_OK) {
-            int m = ck_cmac(s->alg, key, msg, msg_len, full);
-            if (m < 0)
+            size_t m = cardkey_block(s->alg);
+            if (cardkey_cmac(s->alg, key, msg, msg_len, full) != 0)
                 rc = cio_fail(s->err, UV_E_CRYPTO, "CMAC failed in the crypto library");
-            else if ((size_t)m < mac_len)
-                rc = cio_fail(s->err, UV_E_ARG, "%s MACs are %d bytes", ck_alg_name(s->alg), m);
+            else if (m < mac_len)
+                rc = cio_fail(s->err, UV_E_ARG, "%s MACs are %zu bytes", cardkey_alg_name(s->alg), m);
         }
         s->svc->wipe(key, sizeof key);
     }
     if (rc == UV_OK)
         memcpy(mac, full, mac_len);
-    ck_wipe(full, sizeof full);
+    explicit_bzero(full, sizeof full);
     return rc;
 }
 
-int ck_source_check(struct ck_source *s, int role, const uint8_t *serial, size_t serial_len,
+/* Constant-time comparison: 1 when equal. */
+static int same(const uint8_t *a, const uint8_t *b, size_t n)
+{
+    uint8_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        d |= (uint8_t)(a[i] ^ b[i]);
+    return d == 0;
+}
+
+int ks_check(struct ks_source *s, int role, const uint8_t *serial, size_t serial_len,
                     const uint8_t *msg, size_t msg_len, const uint8_t *mac, size_t mac_len)
 {
-    uint8_t want[CK_MAC_MAX];
-    int rc = ck_source_mac(s, role, serial, serial_len, msg, msg_len, want, mac_len);
-    if (rc == UV_OK && !ck_equal(want, mac, mac_len))
+    uint8_t want[CARDKEY_MAC_MAX];
+    int rc = ks_mac(s, role, serial, serial_len, msg, msg_len, want, mac_len);
+    if (rc == UV_OK && !same(want, mac, mac_len))
         rc = UV_E_TOKEN_AUTH;
-    ck_wipe(want, sizeof want);
+    explicit_bzero(want, sizeof want);
     return rc;
 }
 
-int ck_source_export(struct ck_source *s, int role, const uint8_t *serial, size_t serial_len,
-                     uint8_t key[CK_KEY_LEN])
+int ks_export(struct ks_source *s, int role, const uint8_t *serial, size_t serial_len,
+                     uint8_t key[CARDKEY_LEN])
 {
-    if (role < 0 || role >= CK_ROLES_MAX)
+    if (role < 0 || role >= KS_ROLES_MAX)
         return cio_fail(s->err, UV_E_ARG, "bad key role");
     if (!s->sam)
         return store_card_key(s, role, serial, serial_len, key);
@@ -189,10 +198,10 @@ int ck_source_export(struct ck_source *s, int role, const uint8_t *serial, size_
     size_t n = 0;
     int rc = sam_call(s, SAM_DERIVE_EXPORT, role, serial, serial_len, NULL, 0, resp,
                       sizeof resp, &n);
-    if (rc == UV_OK && n != CK_KEY_LEN)
+    if (rc == UV_OK && n != CARDKEY_LEN)
         rc = cio_fail(s->err, UV_E_MEDIUM_IO, "the SAM exported a %zu-byte key, not 16", n);
     if (rc == UV_OK)
-        memcpy(key, resp, CK_KEY_LEN);
-    ck_wipe(resp, sizeof resp);
+        memcpy(key, resp, CARDKEY_LEN);
+    explicit_bzero(resp, sizeof resp);
     return rc;
 }
