@@ -508,6 +508,54 @@ START_TEST(test_options_keys_and_amounts)
 }
 END_TEST
 
+/* cardsim new sam IMAGE args... into the SAM slot */
+static void new_sam(const char *args)
+{
+    static int n_sams; /* a SAM is personalised once: a new one each time */
+    char path[4300], buf[512], *argv[8];
+    int argc = 0;
+    snprintf(path, sizeof path, "%s/sam%d.img", dir, ++n_sams);
+    snprintf(buf, sizeof buf, "%s", args);
+    for (char *t = strtok(buf, " "); t && argc < 8; t = strtok(NULL, " "))
+        argv[argc++] = t;
+    ck_assert_int_eq(sim_card_sam.personalise(path, argc, argv, stderr), 0);
+    ch_insert(h, UV_SLOT_SAM, &sim_card_sam, path);
+}
+
+/* keys = sam: the master is in the SAM (here not the one in the key store),
+   which derives the security code and checks and makes the MACs. */
+START_TEST(test_sam_mode)
+{
+    void *c2 = NULL;
+    struct uv_param sam[] = {{"keys", "sam"}, {"sam_slot", "3"}};
+    ck_assert_int_eq(drv->open(&h->svc, h, sam, 2, &c2), UV_OK);
+    new_card(MASTER_B);
+    struct uv_medium_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_E_KEY_MISSING); /* no SAM fitted */
+    ck_assert_ptr_nonnull(strstr(drv->last_error(c2), "no SAM"));
+    new_sam("slot1=aes:" MASTER_B);
+    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_E_KEY_MISSING); /* no slot 3 */
+    new_sam("slot3=aes:" MASTER_B ":enc");
+    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_E_KEY_INVALID); /* no MAC use */
+    new_sam("slot3=aes:" MASTER_B ":mac");
+    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_OK);
+    struct uv_credit_request req = {sizeof req, UV_CREDIT_ELECTRICITY, 4200, 3};
+    struct uv_issue_result r;
+    memset(&r, 0, sizeof r);
+    r.struct_size = sizeof r;
+    ck_assert_int_eq(drv->issue_credit(c2, &meter, &req, &r), UV_OK);
+    ck_assert_uint_eq(r.medium_written, 1);
+    char out[256];
+    ck_assert_int_eq(meter_visit("master=" MASTER_B, out, sizeof out), 0);
+    ck_assert_ptr_nonnull(strstr(out, "loaded 4200"));
+    /* the store's key (MASTER_A) is not this card's: store mode refuses it */
+    ck_assert_int_eq(verify(&info), UV_E_CARD_AUTH);
+    drv->close(c2);
+}
+END_TEST
+
 Suite *logiccard_suite(void)
 {
     Suite *s = suite_create("logiccard");
@@ -525,6 +573,7 @@ Suite *logiccard_suite(void)
     tcase_add_test(tc, test_pulled_after_the_write);
     tcase_add_test(tc, test_torn_record_leaves_the_previous_one);
     tcase_add_test(tc, test_options_keys_and_amounts);
+    tcase_add_test(tc, test_sam_mode);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -438,6 +438,49 @@ START_TEST(test_options_keys_and_algorithms)
 }
 END_TEST
 
+static void new_sam(const char *args)
+{
+    static int n_sams; /* a SAM is personalised once: a new one each time */
+    char path[4300], buf[512], *argv[8];
+    snprintf(path, sizeof path, "%s/sam%d.img", dir, ++n_sams);
+    snprintf(buf, sizeof buf, "%s", args);
+    int argc = split(buf, argv, 8);
+    ck_assert_int_eq(sim_card_sam.personalise(path, argc, argv, stderr), 0);
+    ch_insert(h, UV_SLOT_SAM, &sim_card_sam, path);
+}
+
+/* keys = sam: sector keys exported from an export slot, MACs from another
+   slot that never exports. */
+START_TEST(test_sam_mode)
+{
+    void *c2 = NULL;
+    struct uv_param sam[] = {{"keys", "sam"}, {"sam_sector_slot", "4"}, {"sam_mac_slot", "5"}};
+    ck_assert_int_eq(drv->open(&h->svc, h, sam, 3, &c2), UV_OK);
+    new_card(OTHER, SECTOR_A);
+    struct uv_medium_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    /* the sector slot cannot export: the reader cannot be given its keys */
+    new_sam("slot4=aes:" OTHER ":mac slot5=aes:" SECTOR_A ":mac");
+    ck_assert_int_eq(drv->read_medium(c2, &info), UV_E_KEY_INVALID);
+    ck_assert_ptr_nonnull(strstr(drv->last_error(c2), "export"));
+    new_sam("slot4=aes:" OTHER ":export slot5=aes:" SECTOR_A ":mac");
+    ck_assert_int_eq(drv->read_medium(c2, &info), UV_OK);
+    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_OK);
+    struct uv_credit_request req = {sizeof req, UV_CREDIT_ELECTRICITY, 2500, 8};
+    struct uv_issue_result r;
+    memset(&r, 0, sizeof r);
+    r.struct_size = sizeof r;
+    ck_assert_int_eq(drv->issue_credit(c2, &meter, &req, &r), UV_OK);
+    ck_assert_int_eq(card_value(), 2500);
+    /* a MAC slot holding another key: the record is refused */
+    new_sam("slot4=aes:" OTHER ":export slot5=aes:" MAC_A ":mac");
+    ch_reinsert(h, UV_SLOT_USER);
+    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_E_CARD_AUTH);
+    drv->close(c2);
+}
+END_TEST
+
 /* The emulation itself: keys, access conditions, the manufacturer block. */
 START_TEST(test_emulation_access_conditions)
 {
@@ -485,6 +528,7 @@ Suite *rfcard_suite(void)
     tcase_add_test(tc, test_pulled_at_each_step);
     tcase_add_test(tc, test_options_keys_and_algorithms);
     tcase_add_test(tc, test_emulation_access_conditions);
+    tcase_add_test(tc, test_sam_mode);
     suite_add_tcase(s, tc);
     return s;
 }
