@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../univend_driver.h"
+
 static int in_set(char c, int lower)
 {
     return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' ||
@@ -52,6 +54,17 @@ int ct_field_put(uint8_t *field, size_t cap, const char *s)
     memset(field, 0, cap);
     memcpy(field, s, n);
     return 0;
+}
+
+const char *ct_unit(uint32_t kind)
+{
+    switch (kind) {
+    case UV_CREDIT_ELECTRICITY: return "Wh";
+    case UV_CREDIT_WATER:
+    case UV_CREDIT_GAS: return "L";
+    case UV_CREDIT_TIME: return "s";
+    default: return "(minor units)";
+    }
 }
 
 void ct_hex(const uint8_t *p, size_t n, char *out)

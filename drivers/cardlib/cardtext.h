@@ -14,6 +14,8 @@ int ct_meter_valid(const char *s, size_t max);
 int ct_field_get(const uint8_t *field, size_t cap, char *out);
 /* Write s NUL-padded into a field of cap bytes. 0, or -1 if it is longer. */
 int ct_field_put(uint8_t *field, size_t cap, const char *s);
+/* The unit of a uv_credit_kind's amounts, for messages: Wh, L, s. */
+const char *ct_unit(uint32_t kind);
 /* Bytes as upper-case hex into out (2 * n + 1). */
 void ct_hex(const uint8_t *p, size_t n, char *out);
 /* Hex text (even length, at most cap bytes) into bytes; the count, or -1. */

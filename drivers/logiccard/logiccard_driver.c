@@ -131,17 +131,6 @@ static int key_fail(struct lc_ctx *c, int rc)
     return rc;
 }
 
-static const char *unit(uint32_t kind)
-{
-    switch (kind) {
-    case UV_CREDIT_ELECTRICITY: return "Wh";
-    case UV_CREDIT_WATER:
-    case UV_CREDIT_GAS: return "L";
-    case UV_CREDIT_TIME: return "s";
-    default: return "(minor units)";
-    }
-}
-
 static int lc_open(const struct uv_host_services *svc, void *host, const struct uv_param *config,
                    size_t n_config, void **ctx)
 {
@@ -299,14 +288,14 @@ static void fill_checked(const struct lc_card *k, struct uv_medium_info *info)
         info->meter_remaining = k->md.remaining;
         info->meter_tamper = k->md.tamper;
         snprintf(md, sizeof md, "meter reports %llu %s left%s",
-                 (unsigned long long)k->md.remaining, unit(k->id.kind),
+                 (unsigned long long)k->md.remaining, ct_unit(k->id.kind),
                  k->md.tamper ? ", TAMPER flags set" : "");
     } else if (k->mem[LC_OFF_MDATA] != 0) {
         snprintf(md, sizeof md, "meter data fails its MAC (ignored)");
     }
     snprintf(info->summary, sizeof info->summary,
              "logic card %s, meter %s: purchase %u, %llu %s not yet in the meter; %s",
-             info->card_serial, k->id.meter, k->best.counter, (unsigned long long)k->best.amount, unit(k->id.kind),
+             info->card_serial, k->id.meter, k->best.counter, (unsigned long long)k->best.amount, ct_unit(k->id.kind),
              md);
 }
 
@@ -371,7 +360,7 @@ static int card_open_for_sale(struct lc_ctx *c, const struct uv_meter *meter, st
         return fail(c, UV_E_VERIFY,
                     "the card still carries %llu %s the meter has not taken (purchase %u): the "
                     "customer must put the card in the meter first",
-                    (unsigned long long)k->best.amount, unit(k->id.kind), k->best.counter);
+                    (unsigned long long)k->best.amount, ct_unit(k->id.kind), k->best.counter);
     if (k->tries == LCIO_PRESENTED)
         return UV_OK;
     uint8_t psc[CARDKEY_MAC_MAX];
@@ -420,8 +409,8 @@ static int lc_issue_credit(void *ctx, const struct uv_meter *meter,
     if (rc != UV_OK)
         return rc;
     if (req->kind != k.id.kind)
-        return fail(c, UV_E_UNSUPPORTED, "the card carries %s credit, not %s", unit(k.id.kind),
-                    unit(req->kind));
+        return fail(c, UV_E_UNSUPPORTED, "the card carries %s credit, not %s", ct_unit(k.id.kind),
+                    ct_unit(req->kind));
     if (k.best.counter == UINT32_MAX)
         return fail(c, UV_E_VERIFY, "the card's purchase counter is used up: issue a new card");
     struct lc_record r = {.flags = 0, .counter = k.best.counter + 1, .sequence = req->sequence,

@@ -128,17 +128,6 @@ static int key_fail(struct rf_ctx *c, int rc)
     return rc;
 }
 
-static const char *unit(uint32_t kind)
-{
-    switch (kind) {
-    case UV_CREDIT_ELECTRICITY: return "Wh";
-    case UV_CREDIT_WATER:
-    case UV_CREDIT_GAS: return "L";
-    case UV_CREDIT_TIME: return "s";
-    default: return "(minor units)";
-    }
-}
-
 static int rf_open(const struct uv_host_services *svc, void *host, const struct uv_param *config,
                    size_t n_config, void **ctx)
 {
@@ -360,14 +349,14 @@ static void fill_checked(const struct rf_card *k, struct uv_medium_info *info)
         info->meter_remaining = k->md.remaining;
         info->meter_tamper = k->md.tamper;
         snprintf(md, sizeof md, "meter reports %u %s left%s", k->md.remaining,
-                 unit(k->ident.kind), k->md.tamper ? ", TAMPER flags set" : "");
+                 ct_unit(k->ident.kind), k->md.tamper ? ", TAMPER flags set" : "");
     } else if (k->mdata_bad) {
         snprintf(md, sizeof md, "meter data fails its MAC (ignored)");
     }
     snprintf(info->summary, sizeof info->summary,
              "RF card %s, meter %s: purchase %u, %d %s not yet in the meter; %s",
              info->card_serial, k->ident.meter, k->best.counter, (int)k->value,
-             unit(k->ident.kind), md);
+             ct_unit(k->ident.kind), md);
 }
 
 static int rf_read_medium(void *ctx, struct uv_medium_info *info)
@@ -422,7 +411,7 @@ static int card_open_for_sale(struct rf_ctx *c, const struct uv_meter *meter, st
         return fail(c, UV_E_VERIFY,
                     "the card still carries %d %s the meter has not taken (purchase %u): the "
                     "customer must hold the card to the meter first",
-                    (int)k->value, unit(k->ident.kind), k->best.counter);
+                    (int)k->value, ct_unit(k->ident.kind), k->best.counter);
     return UV_OK;
 }
 
@@ -469,7 +458,7 @@ static int rf_issue_credit(void *ctx, const struct uv_meter *meter,
         return rc;
     if (req->kind != k.ident.kind)
         return fail(c, UV_E_UNSUPPORTED, "the card carries %s credit, not %s",
-                    unit(k.ident.kind), unit(req->kind));
+                    ct_unit(k.ident.kind), ct_unit(req->kind));
     if (k.best.counter >= RF_COUNTER_MAX)
         return fail(c, UV_E_VERIFY, "the card's purchase counter is used up: issue a new card");
     struct rf_record r = {.counter = (uint16_t)(k.best.counter + 1), .sequence = req->sequence};

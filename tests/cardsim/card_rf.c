@@ -94,7 +94,7 @@ static int load(const struct sim_image *img, struct rf_state *s)
         return -1;
     s->uid_len = (size_t)n;
     for (int i = 0; i < RF_SECTORS; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "s%d", i);
         if (image_get_bin(img, name, s->mem[4 * i], 4 * RF_BLOCK) != 4 * RF_BLOCK)
             return -1;
@@ -104,7 +104,7 @@ static int load(const struct sim_image *img, struct rf_state *s)
 
 static int save_sector(struct sim_image *img, const struct rf_state *s, int sector)
 {
-    char name[8];
+    char name[16];
     snprintf(name, sizeof name, "s%d", sector);
     if (image_set_bin(img, name, s->mem[4 * sector], 4 * RF_BLOCK) != 0)
         return -1;
@@ -423,7 +423,7 @@ static int rf_personalise(const char *path, int argc, char **argv, FILE *err)
     int rc = image_load(&img, path, 1) != 0 || image_set_bin(&img, "uid", s.uid, s.uid_len) != 0 ||
              image_set_u64(&img, "meter_last", 0) != 0;
     for (int i = 0; i < RF_SECTORS && rc == 0; i++) {
-        char name[8];
+        char name[16];
         snprintf(name, sizeof name, "s%d", i);
         rc = image_set_bin(&img, name, s.mem[4 * i], 4 * RF_BLOCK) != 0;
     }

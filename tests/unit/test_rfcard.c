@@ -125,7 +125,7 @@ static void block_get(const char *path, int b, uint8_t out[RF_BLOCK])
 {
     struct sim_image img;
     uint8_t sec[4 * RF_BLOCK];
-    char name[8];
+    char name[16];
     snprintf(name, sizeof name, "s%d", b / 4);
     ck_assert_int_eq(image_load(&img, path, 0), 0);
     ck_assert_int_eq(image_get_bin(&img, name, sec, sizeof sec), (long)sizeof sec);
@@ -136,7 +136,7 @@ static void block_set(const char *path, int b, const uint8_t in[RF_BLOCK])
 {
     struct sim_image img;
     uint8_t sec[4 * RF_BLOCK];
-    char name[8];
+    char name[16];
     snprintf(name, sizeof name, "s%d", b / 4);
     ck_assert_int_eq(image_load(&img, path, 0), 0);
     ck_assert_int_eq(image_get_bin(&img, name, sec, sizeof sec), (long)sizeof sec);
