@@ -16,16 +16,19 @@
  *      (UV_E_CARD_AUTH) before its security code is ever tried;
  *   4. refuses a card whose counter is older than the one this kiosk last
  *      wrote to it (uv_meter.state): a restored copy (UV_E_REPLAY);
- *   5. refuses a card still carrying credit the meter has not taken;
- *   6. with the counter at 0 or 1, stops: UV_E_CARD_LOCKED, telling the
+ *   5. with the counter at 0 or 1, stops: UV_E_CARD_LOCKED, telling the
  *      clerk to send the card to the utility office — the driver never
  *      spends the last try;
- *   7. presents the card's own PSC (CMAC of "UVPSC" under the card key),
+ *   6. presents the card's own PSC (CMAC of "UVPSC" under the card key),
  *      so a wrong code costs at most one try and never locks a card.
- *   issue_credit() does all that again on the card in the reader, writes the
- *   new record (counter + 1) to the slot not holding the current one, reads
- *   it back, and only then reports medium_written = 1 with the new counter
- *   as the meter state.
+ *   verify() reports the credit still on the card (pending_amount) and the
+ *   receipt that put it there (last_sequence), so the host can settle a
+ *   write it did not see confirmed. issue_credit() does all that again on
+ *   the card in the reader, refuses a card still carrying credit the meter
+ *   has not taken (adding to it would let a card restored from a copy have
+ *   the same credit loaded twice), writes the new record (counter + 1) to
+ *   the slot not holding the current one, reads it back, and only then
+ *   reports medium_written = 1 with the new counter as the meter state.
  *
  * Driver options (univend.conf driver.logiccard.NAME = value):
  *   keys      store (default) or sam
@@ -315,7 +318,7 @@ static int lc_read_medium(void *ctx, struct uv_medium_info *info)
     return UV_OK;
 }
 
-/* Steps 1 to 7 (see the top of this file); on UV_OK the card in the reader
+/* Steps 1 to 6 (see the top of this file); on UV_OK the card in the reader
    has accepted its security code and k holds what it carries. */
 static int card_open_for_sale(struct lc_ctx *c, const struct uv_meter *meter, struct lc_card *k,
                               struct uv_medium_info *info)
@@ -356,11 +359,6 @@ static int card_open_for_sale(struct lc_ctx *c, const struct uv_meter *meter, st
                     "card was restored from an older copy; refused — send it to the utility "
                     "office",
                     k->best.counter, st.counter);
-    if (k->best.amount != 0)
-        return fail(c, UV_E_VERIFY,
-                    "the card still carries %llu %s the meter has not taken (purchase %u): the "
-                    "customer must put the card in the meter first",
-                    (unsigned long long)k->best.amount, ct_unit(k->id.kind), k->best.counter);
     if (k->tries == LCIO_PRESENTED)
         return UV_OK;
     uint8_t psc[CARDKEY_MAC_MAX];
@@ -408,6 +406,11 @@ static int lc_issue_credit(void *ctx, const struct uv_meter *meter,
     int rc = card_open_for_sale(c, meter, &k, NULL);
     if (rc != UV_OK)
         return rc;
+    if (k.best.amount != 0)
+        return fail(c, UV_E_VERIFY,
+                    "the card still carries %llu %s the meter has not taken (purchase %u): the "
+                    "customer must put the card in the meter first",
+                    (unsigned long long)k.best.amount, ct_unit(k.id.kind), k.best.counter);
     if (req->kind != k.id.kind)
         return fail(c, UV_E_UNSUPPORTED, "the card carries %s credit, not %s", ct_unit(k.id.kind),
                     ct_unit(req->kind));

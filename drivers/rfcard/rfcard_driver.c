@@ -11,10 +11,12 @@
  * the value block's copies and the CMAC of both credit-record slots over
  * identity, record and value (a MAC master of its own); refuses a card whose
  * counter is older than the one this kiosk last wrote to it (uv_meter.state:
- * a restored copy) and a card still carrying credit the meter has not taken.
- * issue_credit() does all that again, writes the new record (counter + 1)
- * into the slot not holding the current one, then the value block, reads
- * both back, and only then reports medium_written = 1.
+ * a restored copy); it reports the credit still on the card and the receipt
+ * that put it there. issue_credit() does all that again, refuses a card
+ * still carrying credit the meter has not taken (adding to it would let a
+ * restored copy have the same credit loaded twice), writes the new record
+ * (counter + 1) into the slot not holding the current one, then the value
+ * block, reads both back, and only then reports medium_written = 1.
  *
  * Keys and the SAM. A contactless reader must be handed each sector key in
  * clear (LOAD KEYS): in SAM mode the sector keys come out of the SAM by
@@ -407,11 +409,6 @@ static int card_open_for_sale(struct rf_ctx *c, const struct uv_meter *meter, st
                     "card was restored from an older copy; refused — send it to the utility "
                     "office",
                     k->best.counter, st.counter);
-    if (k->value != 0)
-        return fail(c, UV_E_VERIFY,
-                    "the card still carries %d %s the meter has not taken (purchase %u): the "
-                    "customer must hold the card to the meter first",
-                    (int)k->value, ct_unit(k->ident.kind), k->best.counter);
     return UV_OK;
 }
 
@@ -456,6 +453,11 @@ static int rf_issue_credit(void *ctx, const struct uv_meter *meter,
     int rc = card_open_for_sale(c, meter, &k, NULL);
     if (rc != UV_OK)
         return rc;
+    if (k.value != 0)
+        return fail(c, UV_E_VERIFY,
+                    "the card still carries %d %s the meter has not taken (purchase %u): the "
+                    "customer must hold the card to the meter first",
+                    (int)k.value, ct_unit(k.ident.kind), k.best.counter);
     if (req->kind != k.ident.kind)
         return fail(c, UV_E_UNSUPPORTED, "the card carries %s credit, not %s",
                     ct_unit(k.ident.kind), ct_unit(req->kind));

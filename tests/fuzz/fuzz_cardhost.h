@@ -177,8 +177,9 @@ static void fz_sale(const struct uv_driver *d, const char *type, const uint8_t *
     memset(&info, 0, sizeof info);
     info.struct_size = sizeof info;
     rc = d->verify(ctx, &m, &info);
-    if (rc == UV_OK && (info.pending_amount != 0 || !(info.flags & UV_INFO_PENDING)))
-        __builtin_trap(); /* a card is sold to only without credit waiting */
+    if (rc == UV_OK && (!(info.flags & UV_INFO_PENDING) || info.card_serial[0] == '\0' ||
+                        strcmp(info.meter_number, m.number) != 0))
+        __builtin_trap(); /* a verified card says what it carries, and whose it is */
     struct uv_credit_request req = {sizeof req, UV_CREDIT_ELECTRICITY, 1000, 9};
     memset(&r, 0, sizeof r);
     r.struct_size = sizeof r;

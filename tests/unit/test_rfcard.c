@@ -220,9 +220,12 @@ START_TEST(test_sale_meter_and_sale_again)
     ck_assert_int_eq(card_value(), 12000);
     ck_assert_uint_eq(h->writes, 2);
 
-    ck_assert_int_eq(verify(&info), UV_E_VERIFY);
+    ck_assert_int_eq(verify(&info), UV_OK);
     ck_assert_uint_eq(info.pending_amount, 12000);
     ck_assert_uint_eq(info.last_sequence, 41);
+    ck_assert_int_eq(issue(1000, 42, &r), UV_E_VERIFY); /* the meter takes it first */
+    ck_assert_ptr_nonnull(strstr(drv->last_error(dctx), "hold the card to the meter"));
+    ck_assert_uint_eq(h->writes, 2);
 
     char out[256];
     ck_assert_int_eq(meter_visit("master=" SECTOR_A " mac=" MAC_A " remaining=9000", out,
@@ -375,9 +378,10 @@ START_TEST(test_pulled_at_each_step)
         h->pull_at_write = 0;
         ch_reinsert(h, UV_SLOT_USER);
         if (step[i].reached) {
-            ck_assert_int_eq(verify(&info), UV_E_VERIFY);
+            ck_assert_int_eq(verify(&info), UV_OK);
             ck_assert_uint_eq(info.last_sequence, 77);
             ck_assert_uint_eq(info.pending_amount, 8000);
+            ck_assert_int_eq(issue(8000, 78, &r), UV_E_VERIFY);
         } else {
             ck_assert_msg(verify(&info) == UV_OK, "step %zu: %s", i, drv->last_error(dctx));
             ck_assert_uint_eq(info.last_sequence, 0);
