@@ -136,6 +136,18 @@ static int sam_call(struct ks_source *s, uint8_t ins, int role, const uint8_t *s
     }
 }
 
+int ks_ready(struct ks_source *s, int n_roles)
+{
+    for (int role = 0; role < n_roles && !s->sam; role++) {
+        uint8_t master[CARDKEY_LEN];
+        int rc = store_master(s, role, master);
+        s->svc->wipe(master, sizeof master);
+        if (rc != UV_OK)
+            return rc;
+    }
+    return UV_OK;
+}
+
 int ks_mac(struct ks_source *s, int role, const uint8_t *serial, size_t serial_len,
                   const uint8_t *msg, size_t msg_len, uint8_t *mac, size_t mac_len)
 {

@@ -54,6 +54,11 @@ int ks_mac(struct ks_source *s, int role, const uint8_t *serial, size_t serial_l
 int ks_export(struct ks_source *s, int role, const uint8_t *serial, size_t serial_len,
                      uint8_t key[CARDKEY_LEN]);
 
+/* Are the master keys of roles 0..n_roles-1 there (store: 16-byte keys under
+   their references; sam: the slots are configured, the SAM is asked only
+   with a card)? UV_OK, or the error with its detail in s->err. */
+int ks_ready(struct ks_source *s, int n_roles);
+
 /* Compute the MAC as ks_mac() does and compare it in constant time
    with mac: UV_OK when equal, UV_E_TOKEN_AUTH when not, or the error. */
 int ks_check(struct ks_source *s, int role, const uint8_t *serial, size_t serial_len,

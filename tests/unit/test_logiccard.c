@@ -90,11 +90,24 @@ static int meter_visit(const char *args, char *out, size_t cap)
     return rc;
 }
 
-static int verify(struct uv_medium_info *info)
+/* What the host does with a card: read_medium() identifies it, then verify()
+   checks it for its meter (a driver context that read no card of that meter
+   only checks its keys: a meter being added). */
+static int identify(void *ctx, struct uv_medium_info *info)
 {
     memset(info, 0, sizeof *info);
     info->struct_size = sizeof *info;
-    return drv->verify(dctx, &meter, info);
+    int rc = drv->read_medium(ctx, info);
+    if (rc != UV_OK)
+        return rc;
+    memset(info, 0, sizeof *info);
+    info->struct_size = sizeof *info;
+    return drv->verify(ctx, &meter, info);
+}
+
+static int verify(struct uv_medium_info *info)
+{
+    return identify(dctx, info);
 }
 
 static int issue(uint64_t amount, uint64_t seq, struct uv_issue_result *r)
@@ -300,7 +313,9 @@ START_TEST(test_tampered_record_and_identity_refused)
     meter.number = "01234567898";
     ck_assert_int_eq(verify(&info), UV_E_CARD_AUTH);
     meter.number = METER;
-    ck_assert_int_eq(verify(&info), UV_E_VERIFY); /* and the wrong meter is refused too */
+    struct uv_issue_result r;
+    ck_assert_int_eq(issue(1000, 1, &r), UV_E_VERIFY); /* and the wrong meter is refused too */
+    ck_assert_ptr_nonnull(strstr(drv->last_error(dctx), "is for meter 01234567898"));
     ck_assert_uint_eq(h->codes_presented, 0);
     /* the untouched card sells */
     image_set_mem(orig);
@@ -318,7 +333,8 @@ START_TEST(test_unknown_cards_refused)
     ck_assert_int_eq(personalise("psc=FFFFFF"), 0);
     ch_insert(h, UV_SLOT_USER, &sim_card_logic, image);
     ck_assert_int_eq(drv->read_medium(dctx, &info), UV_E_UNSUPPORTED);
-    ck_assert_int_eq(verify(&info), UV_E_UNSUPPORTED);
+    struct uv_issue_result r;
+    ck_assert_int_eq(issue(100, 1, &r), UV_E_UNSUPPORTED);
     ck_assert_ptr_nonnull(strstr(drv->last_error(dctx), "blank card"));
     /* a univend card for a type this driver does not serve */
     ck_assert_int_eq(personalise("serial=01 meter=M1 type=OTHER-1 master=" MASTER_A), 0);
@@ -476,7 +492,7 @@ START_TEST(test_options_keys_and_amounts)
     struct uv_medium_info info;
     memset(&info, 0, sizeof info);
     info.struct_size = sizeof info;
-    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_OK);
+    ck_assert_int_eq(identify(c2, &info), UV_OK);
     ck_assert_int_eq(verify(&info), UV_E_CARD_AUTH); /* aes under the default key: not it */
     drv->close(c2);
 
@@ -484,7 +500,7 @@ START_TEST(test_options_keys_and_amounts)
     struct uv_param missing[] = {{"key", "nowhere"}};
     ck_assert_int_eq(drv->open(&h->svc, h, missing, 1, &c2), UV_OK);
     ch_reinsert(h, UV_SLOT_USER);
-    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_E_KEY_MISSING);
+    ck_assert_int_eq(identify(c2, &info), UV_E_KEY_MISSING);
     ck_assert_ptr_nonnull(strstr(drv->last_error(c2), "univend key add nowhere"));
     drv->close(c2);
 
@@ -492,7 +508,7 @@ START_TEST(test_options_keys_and_amounts)
     struct uv_host_services bare = h->svc;
     bare.struct_size = offsetof(struct uv_host_services, card_readers);
     ck_assert_int_eq(drv->open(&bare, h, NULL, 0, &c2), UV_OK);
-    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_E_UNSUPPORTED);
+    ck_assert_int_eq(identify(c2, &info), UV_E_UNSUPPORTED);
     drv->close(c2);
 
     new_card(MASTER_A);
@@ -528,6 +544,31 @@ static void new_sam(const char *args)
 
 /* keys = sam: the master is in the SAM (here not the one in the key store),
    which derives the security code and checks and makes the MACs. */
+/* A meter being added: no card of it was read, so verify() checks the key. */
+START_TEST(test_meter_registration)
+{
+    struct uv_medium_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    ck_assert_int_eq(drv->verify(dctx, &meter, &info), UV_OK);
+    ck_assert_ptr_nonnull(strstr(info.summary, "checked when inserted"));
+    void *c2 = NULL;
+    struct uv_param missing[] = {{"key", "nowhere"}};
+    ck_assert_int_eq(drv->open(&h->svc, h, missing, 1, &c2), UV_OK);
+    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_E_KEY_MISSING);
+    drv->close(c2);
+    meter.type_code = "RF-MF1K";
+    ck_assert_int_eq(drv->verify(dctx, &meter, &info), UV_E_PARAM);
+    /* read_medium() of another meter's card arms nothing for this one */
+    meter.type_code = TYPE;
+    new_card(MASTER_B);
+    meter.number = "04123456789";
+    ck_assert_int_eq(drv->read_medium(dctx, &info), UV_OK);
+    ck_assert_int_eq(drv->verify(dctx, &meter, &info), UV_OK);
+    ck_assert_uint_eq(h->codes_presented, 0);
+}
+END_TEST
+
 START_TEST(test_sam_mode)
 {
     void *c2 = NULL;
@@ -537,14 +578,14 @@ START_TEST(test_sam_mode)
     struct uv_medium_info info;
     memset(&info, 0, sizeof info);
     info.struct_size = sizeof info;
-    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_E_KEY_MISSING); /* no SAM fitted */
+    ck_assert_int_eq(identify(c2, &info), UV_E_KEY_MISSING); /* no SAM fitted */
     ck_assert_ptr_nonnull(strstr(drv->last_error(c2), "no SAM"));
     new_sam("slot1=aes:" MASTER_B);
-    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_E_KEY_MISSING); /* no slot 3 */
+    ck_assert_int_eq(identify(c2, &info), UV_E_KEY_MISSING); /* no slot 3 */
     new_sam("slot3=aes:" MASTER_B ":enc");
-    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_E_KEY_INVALID); /* no MAC use */
+    ck_assert_int_eq(identify(c2, &info), UV_E_KEY_INVALID); /* no MAC use */
     new_sam("slot3=aes:" MASTER_B ":mac");
-    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_OK);
+    ck_assert_int_eq(identify(c2, &info), UV_OK);
     struct uv_credit_request req = {sizeof req, UV_CREDIT_ELECTRICITY, 4200, 3};
     struct uv_issue_result r;
     memset(&r, 0, sizeof r);
@@ -578,6 +619,7 @@ Suite *logiccard_suite(void)
     tcase_add_test(tc, test_torn_record_leaves_the_previous_one);
     tcase_add_test(tc, test_options_keys_and_amounts);
     tcase_add_test(tc, test_sam_mode);
+    tcase_add_test(tc, test_meter_registration);
     suite_add_tcase(s, tc);
     return s;
 }
