@@ -5,6 +5,11 @@
  *
  * Medium: RF card. Type code: RF-MF1K. Card layout: rf_layout.h.
  *
+ * verify() checks the card when read_medium() has just read a card of that
+ * meter in this context (the host's card sale does: read_medium, then
+ * verify); otherwise (a meter being added) it checks that the keys are
+ * there. issue_credit() always checks the card in the reader itself.
+ *
  * With a card, the driver: reads the UID (the card serial); opens each
  * sector it uses with the keys derived for that UID and sector (key A to
  * read identity and meter data, key B to read and write the credit); checks
@@ -60,6 +65,7 @@ struct rf_ctx {
     const struct uv_host_services *svc;
     void *host;
     struct ks_source keys;
+    char armed[32]; /* the meter of the card read_medium() read, for verify() */
     char err[CIO_ERR_MAX];
 };
 
@@ -374,6 +380,7 @@ static int rf_read_medium(void *ctx, struct uv_medium_info *info)
     fill_identity(&k, info);
     snprintf(info->summary, sizeof info->summary, "RF card %s for meter %s (%s)",
              info->card_serial, k.ident.meter, k.ident.type);
+    snprintf(c->armed, sizeof c->armed, "%s", k.ident.meter);
     return UV_OK;
 }
 
@@ -421,7 +428,29 @@ static int rf_verify(void *ctx, const struct uv_meter *meter, struct uv_medium_i
     c->err[0] = '\0';
     if (info && info->struct_size < sizeof *info)
         return fail(c, UV_E_ARG, "medium info too small");
-    return card_open_for_sale(c, meter, &k, info);
+    int armed = meter && meter->number && strcmp(c->armed, meter->number) == 0;
+    c->armed[0] = '\0';
+    if (armed)
+        return card_open_for_sale(c, meter, &k, info);
+    /* no card of this meter was read (the meter is being added): its keys
+       must be there; the card is checked when it is inserted */
+    if (meter == NULL || meter->struct_size < sizeof *meter || meter->number == NULL ||
+        meter->type_code == NULL || (meter->state == NULL && meter->state_len != 0))
+        return fail(c, UV_E_ARG, "no meter given");
+    if (!served(meter->type_code))
+        return fail(c, UV_E_PARAM, "type code %.16s is not an RF card type", meter->type_code);
+    struct cst st;
+    if (meter->state_len != 0 && cst_decode(meter->state, meter->state_len, &st) != 0)
+        return fail(c, UV_E_STATE, "the stored card state of meter %.31s is damaged",
+                    meter->number);
+    int rc = ks_ready(&c->keys, 2);
+    if (rc != UV_OK)
+        return key_fail(c, rc);
+    if (info)
+        snprintf(info->summary, sizeof info->summary,
+                 "RF card meter (keys in the %s); its card is checked when inserted",
+                 c->keys.sam ? "SAM" : "key store");
+    return UV_OK;
 }
 
 /* A pulled card: which step it reached decides what the clerk is told. */

@@ -92,11 +92,24 @@ static int meter_visit(const char *args, char *out, size_t cap)
     return rc;
 }
 
-static int verify(struct uv_medium_info *info)
+/* What the host does with a card: read_medium() identifies it, then verify()
+   checks it for its meter (a driver context that read no card of that meter
+   only checks its keys: a meter being added). */
+static int identify(void *ctx, struct uv_medium_info *info)
 {
     memset(info, 0, sizeof *info);
     info->struct_size = sizeof *info;
-    return drv->verify(dctx, &meter, info);
+    int rc = drv->read_medium(ctx, info);
+    if (rc != UV_OK)
+        return rc;
+    memset(info, 0, sizeof *info);
+    info->struct_size = sizeof *info;
+    return drv->verify(ctx, &meter, info);
+}
+
+static int verify(struct uv_medium_info *info)
+{
+    return identify(dctx, info);
 }
 
 static int issue(uint64_t amount, uint64_t seq, struct uv_issue_result *r)
@@ -252,7 +265,9 @@ START_TEST(test_cloned_cards_refused)
     /* sector keys from another master: not one of this utility's cards */
     new_card(OTHER, MAC_A);
     ck_assert_int_eq(drv->read_medium(dctx, &info), UV_E_UNSUPPORTED);
-    ck_assert_int_eq(verify(&info), UV_E_CARD_AUTH);
+    ck_assert_ptr_nonnull(strstr(drv->last_error(dctx), "does not open"));
+    struct uv_issue_result r;
+    ck_assert_int_eq(issue(100, 1, &r), UV_E_CARD_AUTH);
     ck_assert_ptr_nonnull(strstr(drv->last_error(dctx), "does not open"));
     /* the sector keys right (broken out of a card) but the record forged */
     new_card(SECTOR_A, OTHER);
@@ -269,8 +284,7 @@ START_TEST(test_cloned_cards_refused)
         block_set(copy, b, blk);
     }
     ch_insert(h, UV_SLOT_USER, &sim_card_rf, copy);
-    ck_assert_int_eq(verify(&info), UV_E_CARD_AUTH);
-    struct uv_issue_result r;
+    ck_assert_int_eq(verify(&info), UV_E_UNSUPPORTED);
     ck_assert_int_eq(issue(100, 1, &r), UV_E_CARD_AUTH);
     ck_assert_uint_eq(h->writes, 0);
 }
@@ -410,7 +424,7 @@ START_TEST(test_options_keys_and_algorithms)
     struct uv_medium_info info;
     memset(&info, 0, sizeof info);
     info.struct_size = sizeof info;
-    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_OK);
+    ck_assert_int_eq(identify(c2, &info), UV_OK);
     struct uv_credit_request req = {sizeof req, UV_CREDIT_ELECTRICITY, 4000, 5};
     struct uv_issue_result r;
     memset(&r, 0, sizeof r);
@@ -422,9 +436,9 @@ START_TEST(test_options_keys_and_algorithms)
                                            " master=" OTHER " mac=" SECTOR_A " alg=3des"),
                      0);
     ch_reinsert(h, UV_SLOT_USER);
-    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_OK);
+    ck_assert_int_eq(identify(c2, &info), UV_OK);
     ck_assert_str_eq(info.card_serial, "04A1B2C3D4E5F6");
-    ck_assert_int_eq(verify(&info), UV_E_CARD_AUTH); /* aes masters: not this card */
+    ck_assert_int_eq(verify(&info), UV_E_UNSUPPORTED); /* aes masters: not this card */
     drv->close(c2);
     ck_assert_int_eq(personalise_at(image, "uid=04A1B2C3D4E5F6 meter=" METER " type=" TYPE
                                            " master=" SECTOR_A " mac=" MAC_A),
@@ -435,7 +449,7 @@ START_TEST(test_options_keys_and_algorithms)
     struct uv_param missing[] = {{"mac_key", "nowhere"}};
     ck_assert_int_eq(drv->open(&h->svc, h, missing, 1, &c2), UV_OK);
     ch_reinsert(h, UV_SLOT_USER);
-    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_E_KEY_MISSING);
+    ck_assert_int_eq(identify(c2, &info), UV_E_KEY_MISSING);
     drv->close(c2);
     ck_assert_int_eq(issue((uint64_t)INT32_MAX + 1, 2, &r), UV_E_AMOUNT_RANGE);
     ck_assert_int_eq(issue(1, UINT64_C(1) << 48, &r), UV_E_ARG);
@@ -455,6 +469,24 @@ static void new_sam(const char *args)
 
 /* keys = sam: sector keys exported from an export slot, MACs from another
    slot that never exports. */
+/* A meter being added: no card of it was read, so verify() checks the keys. */
+START_TEST(test_meter_registration)
+{
+    struct uv_medium_info info;
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    ck_assert_int_eq(drv->verify(dctx, &meter, &info), UV_OK);
+    ck_assert_ptr_nonnull(strstr(info.summary, "checked when inserted"));
+    void *c2 = NULL;
+    struct uv_param missing[] = {{"mac_key", "nowhere"}};
+    ck_assert_int_eq(drv->open(&h->svc, h, missing, 1, &c2), UV_OK);
+    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_E_KEY_MISSING);
+    ck_assert_ptr_nonnull(strstr(drv->last_error(c2), "nowhere"));
+    drv->close(c2);
+    ck_assert_uint_eq(h->apdus, 0);
+}
+END_TEST
+
 START_TEST(test_sam_mode)
 {
     void *c2 = NULL;
@@ -470,7 +502,7 @@ START_TEST(test_sam_mode)
     ck_assert_ptr_nonnull(strstr(drv->last_error(c2), "export"));
     new_sam("slot4=aes:" OTHER ":export slot5=aes:" SECTOR_A ":mac");
     ck_assert_int_eq(drv->read_medium(c2, &info), UV_OK);
-    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_OK);
+    ck_assert_int_eq(identify(c2, &info), UV_OK);
     struct uv_credit_request req = {sizeof req, UV_CREDIT_ELECTRICITY, 2500, 8};
     struct uv_issue_result r;
     memset(&r, 0, sizeof r);
@@ -480,7 +512,7 @@ START_TEST(test_sam_mode)
     /* a MAC slot holding another key: the record is refused */
     new_sam("slot4=aes:" OTHER ":export slot5=aes:" MAC_A ":mac");
     ch_reinsert(h, UV_SLOT_USER);
-    ck_assert_int_eq(drv->verify(c2, &meter, &info), UV_E_CARD_AUTH);
+    ck_assert_int_eq(identify(c2, &info), UV_E_CARD_AUTH);
     drv->close(c2);
 }
 END_TEST
@@ -533,6 +565,7 @@ Suite *rfcard_suite(void)
     tcase_add_test(tc, test_options_keys_and_algorithms);
     tcase_add_test(tc, test_emulation_access_conditions);
     tcase_add_test(tc, test_sam_mode);
+    tcase_add_test(tc, test_meter_registration);
     suite_add_tcase(s, tc);
     return s;
 }
