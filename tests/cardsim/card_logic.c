@@ -398,9 +398,9 @@ static int logic_meter(const char *path, int argc, char **argv, FILE *out)
 
 const struct sim_card_ops sim_card_logic = {
     .type = "logic",
-    .help = "serial=HEX meter=N type=CODE [kind=K] master=HEX32 [alg=aes|3des|sm4] [psc=HEX6] "
-            "[ec=0..3]   (no serial/meter/type: a blank card)\n"
-            "meter: master=HEX32 [alg=...] [remaining=N] [tamper=N] [time=N]",
+    .help = "    new: serial=HEX meter=N type=CODE [kind=K] master=HEX32 [alg=aes|3des|sm4]\n"
+            "         [psc=HEX6] [ec=0..3]   (without serial, meter, type: a blank card)\n"
+            "    meter: master=HEX32 [alg=] [remaining=N] [tamper=BITS] [time=N]\n",
     .personalise = logic_personalise,
     .reset = logic_reset,
     .atr = logic_atr,

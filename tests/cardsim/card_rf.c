@@ -524,9 +524,9 @@ static int rf_meter(const char *path, int argc, char **argv, FILE *out)
 
 const struct sim_card_ops sim_card_rf = {
     .type = "rf",
-    .help = "uid=HEX(4|7 bytes) [meter=N type=CODE [kind=K] master=HEX32 mac=HEX32 "
-            "[alg=aes|3des|sm4]]   (no meter/type/keys: a blank card)\n"
-            "meter: master=HEX32 mac=HEX32 [alg=...] [remaining=N] [tamper=N] [time=N]",
+    .help = "    new: uid=HEX8|HEX14 [meter=N type=CODE [kind=K] master=HEX32 mac=HEX32\n"
+            "         [alg=aes|3des|sm4]]   (uid alone: a blank card, transport keys)\n"
+            "    meter: master=HEX32 mac=HEX32 [alg=] [remaining=N] [tamper=BITS] [time=N]\n",
     .personalise = rf_personalise,
     .reset = rf_reset,
     .atr = rf_atr_of,
