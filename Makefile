@@ -224,14 +224,14 @@ $(FUZZ_BUILD)/fuzz_cpucard: tests/fuzz/fuzz_cpucard.c $(CPUCARD_SRC) $(CARDKEY_S
 
 # the logic and RF card drivers, behind card answers from the input
 $(FUZZ_BUILD)/fuzz_logiccard: tests/fuzz/fuzz_logiccard.c $(wildcard drivers/logiccard/*.c) \
-    $(CARDLIB_SRC) $(CARDKEY_SRC)
+    $(CARDLIB_SRC) $(CARDKEY_SRC) tests/fuzz/fuzz_cardhost.h
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
+	clang $(FUZZ_CFLAGS) $(filter %.c,$^) $(LDLIBS) -o $@
 
 $(FUZZ_BUILD)/fuzz_rfcard: tests/fuzz/fuzz_rfcard.c $(wildcard drivers/rfcard/*.c) \
-    $(CARDLIB_SRC) $(CARDKEY_SRC)
+    $(CARDLIB_SRC) $(CARDKEY_SRC) tests/fuzz/fuzz_cardhost.h
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
+	clang $(FUZZ_CFLAGS) $(filter %.c,$^) $(LDLIBS) -o $@
 
 .PHONY: fuzz fuzz-build
 fuzz-build: $(FUZZ_TARGETS)

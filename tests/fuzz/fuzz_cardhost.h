@@ -167,18 +167,23 @@ static void fz_sale(const struct uv_driver *d, const char *type, const uint8_t *
         __builtin_trap();
     memset(&info, 0, sizeof info);
     info.struct_size = sizeof info;
-    int rc = d->read_medium(ctx, &info);
+    int rc = d->read_medium(ctx, &info), read = rc == UV_OK;
     if (memchr(info.meter_number, 0, sizeof info.meter_number) == NULL ||
         memchr(info.summary, 0, sizeof info.summary) == NULL ||
         memchr(info.card_serial, 0, sizeof info.card_serial) == NULL)
         __builtin_trap();
-    struct uv_meter m = {sizeof m, rc == UV_OK ? info.meter_number : "M1", type, NULL, 0,
-                         data[0] & 1 ? state : NULL, data[0] & 1 ? sizeof state : 0};
+    char number[sizeof info.meter_number];
+    memcpy(number, read ? info.meter_number : "M1", sizeof "M1");
+    if (read)
+        memcpy(number, info.meter_number, sizeof number);
+    struct uv_meter m = {sizeof m, number, type, NULL, 0, data[0] & 1 ? state : NULL,
+                         data[0] & 1 ? sizeof state : 0};
     memset(&info, 0, sizeof info);
     info.struct_size = sizeof info;
     rc = d->verify(ctx, &m, &info);
-    if (rc == UV_OK && (!(info.flags & UV_INFO_PENDING) || info.card_serial[0] == '\0' ||
-                        strcmp(info.meter_number, m.number) != 0))
+    if (read && rc == UV_OK &&
+        (!(info.flags & UV_INFO_PENDING) || info.card_serial[0] == '\0' ||
+         strcmp(info.meter_number, m.number) != 0))
         __builtin_trap(); /* a verified card says what it carries, and whose it is */
     struct uv_credit_request req = {sizeof req, UV_CREDIT_ELECTRICITY, 1000, 9};
     memset(&r, 0, sizeof r);
