@@ -55,7 +55,7 @@ CARD_LIB_OBJ := $(CARDKEY_SRC:%.c=$(BUILD)/pic/%.o) $(MEMCARD_SRC:%.c=$(BUILD)/p
                 $(RF_SRC:%.c=$(BUILD)/pic/%.o)
 DRIVERS  := $(BUILD)/drivers/sts.so $(if $(wildcard drivers/openpaygo/openpaygo_driver.c),$(BUILD)/drivers/openpaygo.so) \
             $(BUILD)/drivers/memcard.so $(BUILD)/drivers/cpucard.so $(BUILD)/drivers/logiccard.so \
-            $(if $(wildcard drivers/rfcard/rfcard_driver.c),$(BUILD)/drivers/rfcard.so)
+            $(BUILD)/drivers/rfcard.so
 # the card emulations, without the simulator's main and socket: linked into
 # the unit tests, which talk to them in process
 CARDSIM_LIB_SRC := $(filter-out tests/cardsim/main.c tests/cardsim/vpcd.c,$(wildcard tests/cardsim/*.c))
