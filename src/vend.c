@@ -258,11 +258,17 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
             card->touched = rc == UV_OK || rc == UV_E_MEDIUM_ABSENT || rc == UV_E_MEDIUM_IO;
     }
     if (rc != UV_OK) {
+        int io = rc == UV_E_MEDIUM_ABSENT || rc == UV_E_MEDIUM_IO;
+        int refused = rc == UV_E_VERIFY || rc == UV_E_CARD_UNKNOWN || rc == UV_E_CARD_AUTH ||
+                      rc == UV_E_REPLAY || rc == UV_E_CARD_LOCKED;
         st = driver_fail(ctx, d, rc,
-                         rc == UV_E_AMOUNT_RANGE                            ? UVS_INPUT
-                         : rc == UV_E_MEDIUM_ABSENT || rc == UV_E_MEDIUM_IO ? UVS_IO
-                                                                            : UVS_DRIVER,
-                         card ? "the card write was not confirmed" : "credit not issued");
+                         rc == UV_E_AMOUNT_RANGE ? UVS_INPUT
+                         : io                    ? UVS_IO
+                         : refused               ? UVS_REFUSED
+                                                 : UVS_DRIVER,
+                         !card ? "credit not issued"
+                         : io  ? "the card write was not confirmed"
+                               : "the card was not written");
         goto out;
     }
     if ((st = check_issue(ctx, d, &req, &res)) != UVS_OK ||
