@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -34,30 +35,165 @@ static const u_int32_t db_pagesize[UV_DB_COUNT] = {
     [UV_DB_HQ_FILEDATA] = 64 * 1024,
 };
 
-uv_status store_fail(struct uv_error *err, int dbret, const char *what)
+/* A Berkeley DB call failed: say what it means for the person at the kiosk.
+   A full disk is told as such whatever code the call returned (Berkeley DB
+   reports a failed log write as a panic of the environment). */
+uv_status store_fail(struct uv_store *s, struct uv_error *err, int dbret, const char *what)
 {
     if (dbret == DB_NOTFOUND)
         return uv_fail(err, UVS_NOTFOUND, "%s: not found", what);
     if (dbret == DB_KEYEXIST)
         return uv_fail(err, UVS_EXISTS, "%s: already exists", what);
-    if (dbret == ENOSPC)
+    if (dbret == ENOSPC && s)
+        s->disk_full = 1;
+    if (dbret == ENOSPC || (s && s->disk_full))
         return uv_fail(err, UVS_STORE,
-                       "%s: the disk is full; nothing was written. Free space and try again",
+                       "%s: the disk holding the database is full; nothing of it was written. "
+                       "Free space and try again",
                        what);
     if (dbret == DB_RUNRECOVERY)
         return uv_fail(err, UVS_STORE,
-                       "%s: the database needs recovery; restart univend to run it", what);
+                       "%s: the database stopped and needs recovery; univend recovers it on the "
+                       "next action (restart univend if this repeats)",
+                       what);
     return uv_fail(err, UVS_STORE, "%s: %s", what, db_strerror(dbret));
 }
 
+/* Free blocks on the database's disk (0 when unknown). */
+static unsigned long long disk_avail(const struct uv_store *s)
+{
+    struct statvfs v;
+    return statvfs(s->home, &v) == 0 ? (unsigned long long)v.f_bavail : 0;
+}
+
+/* Berkeley DB tells of a failed write here, sometimes without failing the
+   call that made it (5.3 can return success from a commit whose log write
+   failed when a new log file was due). After such a write the cache may
+   hold what the log does not: nothing more may be written or trusted, so
+   the environment is marked failed at once; the call in progress fails,
+   and store_recover() opens it again with recovery. */
 static void env_errcall(const DB_ENV *env, const char *prefix, const char *msg)
 {
-    (void)env;
     (void)prefix;
+    struct uv_store *s = env->app_private;
+    if (s && (strstr(msg, strerror(ENOSPC)) || strstr(msg, strerror(EDQUOT)))) {
+        if (!s->disk_full)
+            s->avail_at_failure = disk_avail(s);
+        s->disk_full = 1;
+        s->panicked = 1;
+    } else if (s && strstr(msg, strerror(EIO))) {
+        s->panicked = 1;
+    }
     /* Berkeley DB's own diagnostics are noisy for expected conditions; the
        caller reports failures with context. Keep them for debugging only. */
     if (getenv("UNIVEND_DB_DEBUG"))
         fprintf(stderr, "bdb: %s\n", msg);
+}
+
+static void env_event(DB_ENV *env, u_int32_t event, void *info)
+{
+    (void)info;
+    struct uv_store *s = env->app_private;
+    if (s && event == DB_EVENT_PANIC)
+        s->panicked = 1;
+}
+
+/* Close everything. The checkpoint comes first and only a checkpoint that
+   wrote every page lets the handles flush: a page that could not be written
+   (a full disk) would otherwise be dropped from the cache when its database
+   is closed, and a checkpoint after that would declare the log before it
+   no longer needed, losing committed transactions. Without one, the next
+   open replays them from the log. */
+static void env_close(struct uv_store *s)
+{
+    int synced = 0;
+    if (s->env && !s->panicked)
+        synced = s->env->txn_checkpoint(s->env, 0, 0, 0) == 0;
+    /* After a failed write the cache holds pages whose log never reached
+       the disk, and closing a process-private environment writes its cache
+       (breaking write-ahead logging: recovery could not undo them). A
+       panicked environment writes nothing; Berkeley DB then keeps some of
+       its memory, a few megabytes per failure until the process ends. */
+    if (s->env && s->panicked) /* also when the checkpoint just failed */
+        s->env->set_flags(s->env, DB_PANIC_ENVIRONMENT, 1);
+    for (int i = 0; i < UV_DB_COUNT; i++) {
+        if (s->db[i]) {
+            s->db[i]->close(s->db[i], synced ? 0 : DB_NOSYNC);
+            s->db[i] = NULL;
+        }
+    }
+    if (s->env) {
+        s->env->close(s->env, 0);
+        s->env = NULL;
+    }
+}
+
+/* The environment and every database, with normal recovery. The regions
+   live in this process's memory (DB_PRIVATE): one process owns the
+   environment anyway, and memory-mapped region files grow on demand, which
+   on a full disk kills the process with SIGBUS. */
+static uv_status env_open(struct uv_store *s, struct uv_error *err)
+{
+    int ret;
+    if ((ret = db_env_create(&s->env, 0)) != 0)
+        return store_fail(s, err, ret, "creating the database environment");
+    s->env->app_private = s;
+    s->env->set_errcall(s->env, env_errcall);
+    s->env->set_event_notify(s->env, env_event);
+    s->env->set_lk_detect(s->env, DB_LOCK_DEFAULT);
+    unsigned cache_mb = s->cache_mb;
+    s->env->set_cachesize(s->env, cache_mb / 1024, (cache_mb % 1024) * 1024 * 1024, 1);
+    /* locks are per page: a transaction over a large import or export needs
+       many; scale the table with the cache (8 MiB: 20,000; 1 GiB: 200,000) */
+    u_int32_t locks = cache_mb * 200 < 20000 ? 20000 : cache_mb * 200 > 200000 ? 200000 : cache_mb * 200;
+    s->env->set_lk_max_locks(s->env, locks);
+    s->env->set_lk_max_objects(s->env, locks);
+    /* the log buffer holds many imported files, each one transaction (1/32
+       of the cache: 256 KiB for a kiosk's 8 MiB, 32 MiB at head office's
+       1 GiB) */
+    s->env->set_lg_bsize(s->env, cache_mb * 32 * 1024 < 256 * 1024 ? 256 * 1024 : cache_mb * 32 * 1024);
+    s->env->set_lg_max(s->env, 4 * 1024 * 1024);
+    u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOG | DB_INIT_LOCK | DB_INIT_MPOOL |
+                      DB_RECOVER | DB_PRIVATE;
+    if ((ret = s->env->open(s->env, s->home, flags, 0600)) != 0) {
+        uv_status st = store_fail(s, err, ret, "opening the database environment");
+        s->env->close(s->env, 0);
+        s->env = NULL;
+        return st;
+    }
+    s->env->log_set_config(s->env, DB_LOG_AUTO_REMOVE, 1);
+    if (s->panicked) { /* recovery said it was done, but a write failed */
+        uv_status st = store_fail(s, err, DB_RUNRECOVERY, "opening the database environment");
+        env_close(s);
+        return st;
+    }
+
+    for (int i = 0; i < UV_DB_COUNT; i++) {
+        DB *db;
+        if ((ret = db_create(&db, s->env, 0)) != 0) {
+            uv_status st = store_fail(s, err, ret, "creating a database handle");
+            env_close(s);
+            return st;
+        }
+        if (db_pagesize[i])
+            db->set_pagesize(db, db_pagesize[i]);
+        if ((ret = db->open(db, NULL, db_files[i], NULL, DB_BTREE, DB_AUTO_COMMIT | DB_CREATE,
+                            0600)) != 0) {
+            db->close(db, 0);
+            char what[96];
+            snprintf(what, sizeof what, "opening %s", db_files[i]);
+            uv_status st = store_fail(s, err, ret, what);
+            env_close(s);
+            return st;
+        }
+        s->db[i] = db;
+    }
+    if (s->panicked) {
+        uv_status st = store_fail(s, err, DB_RUNRECOVERY, "opening the databases");
+        env_close(s);
+        return st;
+    }
+    return UVS_OK;
 }
 
 uv_status store_open(struct uv_store *s, const char *dir, int create, struct uv_error *err)
@@ -68,10 +204,10 @@ uv_status store_open(struct uv_store *s, const char *dir, int create, struct uv_
 uv_status store_open_sized(struct uv_store *s, const char *dir, int create, unsigned cache_mb,
                            struct uv_error *err)
 {
-    int ret;
     struct stat st;
     memset(s, 0, sizeof *s);
     s->lock_fd = -1;
+    s->cache_mb = cache_mb;
     if (snprintf(s->home, sizeof s->home, "%s", dir) >= (int)sizeof s->home)
         return uv_fail(err, UVS_INPUT, "database directory path is too long");
     if (stat(dir, &st) != 0) {
@@ -88,8 +224,11 @@ uv_status store_open_sized(struct uv_store *s, const char *dir, int create, unsi
     char lockpath[4200];
     snprintf(lockpath, sizeof lockpath, "%s/univend.lock", dir);
     s->lock_fd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (s->lock_fd < 0)
+    if (s->lock_fd < 0) {
+        if (errno == ENOSPC)
+            return store_fail(s, err, ENOSPC, "opening the database");
         return uv_fail(err, UVS_IO, "cannot open %s: %s", lockpath, strerror(errno));
+    }
     const char *wait_env = getenv("UNIVEND_LOCK_WAIT_MS");
     int wait_ms = wait_env ? atoi(wait_env) : STORE_LOCK_WAIT_MS;
     for (int waited = 0; flock(s->lock_fd, LOCK_EX | LOCK_NB) != 0; waited += 50) {
@@ -107,106 +246,109 @@ uv_status store_open_sized(struct uv_store *s, const char *dir, int create, unsi
         struct timespec ts = {0, 50 * 1000000L};
         nanosleep(&ts, NULL);
     }
-
-    if ((ret = db_env_create(&s->env, 0)) != 0) {
+    uv_status r = env_open(s, err);
+    if (r != UVS_OK)
         store_close(s);
-        return store_fail(err, ret, "creating the database environment");
-    }
-    s->env->set_errcall(s->env, env_errcall);
-    s->env->set_lk_detect(s->env, DB_LOCK_DEFAULT);
-    s->env->set_cachesize(s->env, cache_mb / 1024, (cache_mb % 1024) * 1024 * 1024, 1);
-    /* locks are per page: a transaction over a large import or export needs
-       many; scale the table with the cache (8 MiB: 20,000; 1 GiB: 200,000) */
-    u_int32_t locks = cache_mb * 200 < 20000 ? 20000 : cache_mb * 200 > 200000 ? 200000 : cache_mb * 200;
-    s->env->set_lk_max_locks(s->env, locks);
-    s->env->set_lk_max_objects(s->env, locks);
-    /* the log buffer holds many imported files, each one transaction (1/32
-       of the cache: 256 KiB for a kiosk's 8 MiB, 32 MiB at head office's
-       1 GiB) */
-    s->env->set_lg_bsize(s->env, cache_mb * 32 * 1024 < 256 * 1024 ? 256 * 1024 : cache_mb * 32 * 1024);
-    s->env->set_lg_max(s->env, 4 * 1024 * 1024);
-    u_int32_t flags = DB_CREATE | DB_INIT_TXN | DB_INIT_LOG | DB_INIT_LOCK | DB_INIT_MPOOL |
-                      DB_RECOVER;
-    if ((ret = s->env->open(s->env, dir, flags, 0600)) != 0) {
-        uv_status st2 = store_fail(err, ret, "opening the database environment");
-        s->env->close(s->env, 0);
-        s->env = NULL;
-        store_close(s);
-        return st2;
-    }
-    s->env->log_set_config(s->env, DB_LOG_AUTO_REMOVE, 1);
-
-    for (int i = 0; i < UV_DB_COUNT; i++) {
-        DB *db;
-        if ((ret = db_create(&db, s->env, 0)) != 0) {
-            store_close(s);
-            return store_fail(err, ret, "creating a database handle");
-        }
-        if (db_pagesize[i])
-            db->set_pagesize(db, db_pagesize[i]);
-        u_int32_t oflags = DB_AUTO_COMMIT | (create ? DB_CREATE : DB_CREATE);
-        if ((ret = db->open(db, NULL, db_files[i], NULL, DB_BTREE, oflags, 0600)) != 0) {
-            db->close(db, 0);
-            store_close(s);
-            char what[96];
-            snprintf(what, sizeof what, "opening %s", db_files[i]);
-            return store_fail(err, ret, what);
-        }
-        s->db[i] = db;
-    }
-    return UVS_OK;
+    return r;
 }
 
 void store_close(struct uv_store *s)
 {
-    for (int i = 0; i < UV_DB_COUNT; i++) {
-        if (s->db[i]) {
-            s->db[i]->close(s->db[i], 0);
-            s->db[i] = NULL;
-        }
-    }
-    if (s->env) {
-        s->env->txn_checkpoint(s->env, 0, 0, 0);
-        s->env->close(s->env, 0);
-        s->env = NULL;
-    }
+    env_close(s);
     if (s->lock_fd >= 0) {
         close(s->lock_fd); /* releases the lock */
         s->lock_fd = -1;
     }
 }
 
-uv_status store_begin(struct uv_store *s, DB_TXN **txn, struct uv_error *err)
+int store_needs_recovery(const struct uv_store *s)
 {
-    int ret = s->env->txn_begin(s->env, NULL, txn, 0);
+    return s->panicked || (s->env == NULL && s->lock_fd >= 0);
+}
+
+int store_disk_full(const struct uv_store *s)
+{
+    return s->disk_full;
+}
+
+uv_status store_recover(struct uv_store *s, struct uv_error *err)
+{
+    if (!store_needs_recovery(s))
+        return UVS_OK;
+    /* after a full disk, try again only once space has been freed */
+    if (s->disk_full && s->env == NULL && disk_avail(s) <= s->avail_at_failure)
+        return store_fail(s, err, ENOSPC, "the database");
+    env_close(s);
+    s->panicked = 0;
+    s->disk_full = 0;
+    uv_status st = env_open(s, err);
+    if (st != UVS_OK && s->disk_full)
+        s->avail_at_failure = disk_avail(s);
+    return st;
+}
+
+/* Every call first: a failed environment is not used until
+   store_recover() has opened it again. */
+static uv_status ready(struct uv_store *s, struct uv_error *err)
+{
+    if (s->env && !s->panicked)
+        return UVS_OK;
+    return store_fail(s, err, DB_RUNRECOVERY, "the database");
+}
+
+static uv_status begin(struct uv_store *s, DB_TXN **txn, u_int32_t flags, struct uv_error *err)
+{
+    *txn = NULL;
+    uv_status st = ready(s, err);
+    if (st != UVS_OK)
+        return st;
+    int ret = s->env->txn_begin(s->env, NULL, txn, flags);
     if (ret != 0) {
         *txn = NULL;
-        return store_fail(err, ret, "starting a transaction");
+        return store_fail(s, err, ret, "starting a transaction");
     }
     return UVS_OK;
+}
+
+uv_status store_begin(struct uv_store *s, DB_TXN **txn, struct uv_error *err)
+{
+    return begin(s, txn, 0, err);
 }
 
 uv_status store_begin_nosync(struct uv_store *s, DB_TXN **txn, struct uv_error *err)
 {
-    int ret = s->env->txn_begin(s->env, NULL, txn, DB_TXN_NOSYNC);
-    if (ret != 0) {
-        *txn = NULL;
-        return store_fail(err, ret, "starting a transaction");
-    }
-    return UVS_OK;
+    return begin(s, txn, DB_TXN_NOSYNC, err);
 }
 
 uv_status store_flush(struct uv_store *s, struct uv_error *err)
 {
+    uv_status st = ready(s, err);
+    if (st != UVS_OK)
+        return st;
     int ret = s->env->log_flush(s->env, NULL);
-    return ret ? store_fail(err, ret, "flushing the log") : UVS_OK;
+    if (ret == 0 && s->panicked)
+        ret = DB_RUNRECOVERY; /* a write failed on the way */
+    return ret ? store_fail(s, err, ret, "flushing the log") : UVS_OK;
 }
 
-uv_status store_commit(DB_TXN *txn, struct uv_error *err)
+uv_status store_checkpoint(struct uv_store *s, struct uv_error *err)
+{
+    uv_status st = ready(s, err);
+    if (st != UVS_OK)
+        return st;
+    int ret = s->env->txn_checkpoint(s->env, 0, 0, 0);
+    if (ret == 0 && s->panicked)
+        ret = DB_RUNRECOVERY; /* a page could not be written */
+    return ret ? store_fail(s, err, ret, "writing the database") : UVS_OK;
+}
+
+uv_status store_commit(struct uv_store *s, DB_TXN *txn, struct uv_error *err)
 {
     int ret = txn->commit(txn, 0); /* synchronous: on disk when it returns */
+    if (ret == 0 && s->panicked)
+        ret = DB_RUNRECOVERY; /* a write failed on the way: not durable */
     if (ret != 0)
-        return store_fail(err, ret, "committing");
+        return store_fail(s, err, ret, "committing");
     return UVS_OK;
 }
 
@@ -227,6 +369,9 @@ uv_status store_get(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void
                     size_t klen, void *buf, size_t cap, size_t *len, int rmw,
                     struct uv_error *err)
 {
+    uv_status rs = ready(s, err);
+    if (rs != UVS_OK)
+        return rs;
     DBT k, v;
     dbt_in(&k, key, klen);
     memset(&v, 0, sizeof v);
@@ -240,7 +385,7 @@ uv_status store_get(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void
         return uv_fail(err, UVS_STORE, "a record in %s is larger than expected (damaged?)",
                        db_files[id]);
     if (ret != 0)
-        return store_fail(err, ret, db_files[id]);
+        return store_fail(s, err, ret, db_files[id]);
     *len = v.size;
     return UVS_OK;
 }
@@ -249,6 +394,9 @@ uv_status store_put(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void
                     size_t klen, const void *val, size_t vlen, int nooverwrite,
                     struct uv_error *err)
 {
+    uv_status rs = ready(s, err);
+    if (rs != UVS_OK)
+        return rs;
     DBT k, v;
     dbt_in(&k, key, klen);
     dbt_in(&v, val, vlen);
@@ -256,20 +404,23 @@ uv_status store_put(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void
     if (ret == DB_KEYEXIST)
         return UVS_EXISTS;
     if (ret != 0)
-        return store_fail(err, ret, db_files[id]);
+        return store_fail(s, err, ret, db_files[id]);
     return UVS_OK;
 }
 
 uv_status store_del(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const void *key,
                     size_t klen, struct uv_error *err)
 {
+    uv_status rs = ready(s, err);
+    if (rs != UVS_OK)
+        return rs;
     DBT k;
     dbt_in(&k, key, klen);
     int ret = s->db[id]->del(s->db[id], txn, &k, 0);
     if (ret == DB_NOTFOUND)
         return UVS_NOTFOUND;
     if (ret != 0)
-        return store_fail(err, ret, db_files[id]);
+        return store_fail(s, err, ret, db_files[id]);
     return UVS_OK;
 }
 
@@ -302,11 +453,14 @@ uv_status store_iterate(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const 
                         size_t from_len, int reverse, store_iter_fn fn, void *arg,
                         struct uv_error *err)
 {
+    uv_status rs = ready(s, err);
+    if (rs != UVS_OK)
+        return rs;
     DBC *c;
     DBT k, v;
     int ret = s->db[id]->cursor(s->db[id], txn, &c, 0);
     if (ret != 0)
-        return store_fail(err, ret, db_files[id]);
+        return store_fail(s, err, ret, db_files[id]);
     memset(&k, 0, sizeof k);
     memset(&v, 0, sizeof v);
     u_int32_t first, next;
@@ -337,7 +491,7 @@ uv_status store_iterate(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, const 
         ret = c->get(c, &k, &v, next);
     }
     if (ret != 0 && ret != DB_NOTFOUND)
-        st = store_fail(err, ret, db_files[id]);
+        st = store_fail(s, err, ret, db_files[id]);
     c->close(c);
     return st;
 }
@@ -399,6 +553,9 @@ uv_status store_get_alloc(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, cons
                           size_t klen, void **buf, size_t *cap, size_t *len,
                           struct uv_error *err)
 {
+    uv_status rs = ready(s, err);
+    if (rs != UVS_OK)
+        return rs;
     DBT k, v;
     dbt_in(&k, key, klen);
     for (;;) {
@@ -418,7 +575,7 @@ uv_status store_get_alloc(struct uv_store *s, DB_TXN *txn, enum uv_dbid id, cons
             continue;
         }
         if (ret != 0)
-            return store_fail(err, ret, db_files[id]);
+            return store_fail(s, err, ret, db_files[id]);
         *len = v.size;
         return UVS_OK;
     }
@@ -430,6 +587,9 @@ uv_status store_file_has_records(struct uv_store *s, const char *name, int *foun
     char path[4200];
     struct stat st;
     *found = 0;
+    uv_status rs = ready(s, err);
+    if (rs != UVS_OK)
+        return rs;
     snprintf(path, sizeof path, "%s/%s", s->home, name);
     if (stat(path, &st) != 0)
         return UVS_OK;
@@ -438,7 +598,7 @@ uv_status store_file_has_records(struct uv_store *s, const char *name, int *foun
     DBT k, v;
     int ret = db_create(&db, s->env, 0);
     if (ret != 0)
-        return store_fail(err, ret, name);
+        return store_fail(s, err, ret, name);
     ret = db->open(db, NULL, name, NULL, DB_UNKNOWN, DB_RDONLY, 0);
     if (ret == 0 && (ret = db->cursor(db, NULL, &c, 0)) == 0) {
         memset(&k, 0, sizeof k);
@@ -451,11 +611,14 @@ uv_status store_file_has_records(struct uv_store *s, const char *name, int *foun
         c->close(c);
     }
     db->close(db, 0);
-    return ret ? store_fail(err, ret, name) : UVS_OK;
+    return ret ? store_fail(s, err, ret, name) : UVS_OK;
 }
 
 uv_status store_backup(struct uv_store *s, const char *dir, struct uv_error *err)
 {
+    uv_status rs = ready(s, err);
+    if (rs != UVS_OK)
+        return rs;
     if (mkdir(dir, 0700) != 0 && errno != EEXIST)
         return uv_fail(err, UVS_IO, "cannot create %s: %s", dir, strerror(errno));
     /* a checkpoint first, so the copy needs little log to recover */
@@ -463,6 +626,6 @@ uv_status store_backup(struct uv_store *s, const char *dir, struct uv_error *err
     int ret = s->env->backup(s->env, dir, DB_CREATE | DB_BACKUP_CLEAN | DB_BACKUP_FILES |
                                                DB_BACKUP_SINGLE_DIR);
     if (ret != 0)
-        return store_fail(err, ret, "backing up");
+        return store_fail(s, err, ret, "backing up");
     return UVS_OK;
 }

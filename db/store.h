@@ -61,6 +61,10 @@ struct uv_store {
     DB_ENV *env;
     DB *db[UV_DB_COUNT];
     char home[4096];
+    unsigned cache_mb;
+    int panicked;    /* a write failed: the environment must be recovered */
+    int disk_full;   /* the last failure was a write refused for space    */
+    unsigned long long avail_at_failure; /* free blocks then              */
 };
 
 /* Open (creating when `create`) the environment in dir. */
@@ -70,13 +74,31 @@ uv_status store_open_sized(struct uv_store *s, const char *dir, int create, unsi
                            struct uv_error *err);
 void store_close(struct uv_store *s);
 
+/* After a failed write (a full disk) the environment is not used again:
+   every call fails until it is opened anew, with recovery (committed
+   transactions stay, the failed one is gone); the failed one is closed
+   without writing anything. A long-running process calls store_recover()
+   between actions, never with a transaction open; it keeps the lock, does
+   nothing when all is well, and after a full disk tries again only once
+   space has been freed.
+   store_disk_full: the last failure was a write refused for want of space
+   (also when opening failed). */
+int store_needs_recovery(const struct uv_store *s);
+uv_status store_recover(struct uv_store *s, struct uv_error *err);
+int store_disk_full(const struct uv_store *s);
+
 uv_status store_begin(struct uv_store *s, DB_TXN **txn, struct uv_error *err);
-uv_status store_commit(DB_TXN *txn, struct uv_error *err);
+uv_status store_commit(struct uv_store *s, DB_TXN *txn, struct uv_error *err);
 /* A transaction whose commit does not wait for the disk; store_flush()
    makes every commit so far durable (head office import: one transaction
    per file, one flush per batch). */
 uv_status store_begin_nosync(struct uv_store *s, DB_TXN **txn, struct uv_error *err);
 uv_status store_flush(struct uv_store *s, struct uv_error *err);
+/* Write every changed page to the database files and let the log before
+   them go (nothing is done when nothing changed). A long-running process
+   calls it between actions: the log stays short, and a full disk is
+   noticed at the next action rather than thousands of sales later. */
+uv_status store_checkpoint(struct uv_store *s, struct uv_error *err);
 void store_abort(DB_TXN *txn);
 
 /* Raw get/put/del. get returns UVS_NOTFOUND when absent. `rmw` takes a write
@@ -139,7 +161,8 @@ uv_status store_file_has_records(struct uv_store *s, const char *name, int *foun
    copy opens with normal recovery. */
 uv_status store_backup(struct uv_store *s, const char *dir, struct uv_error *err);
 
-/* Map a Berkeley DB error to a status with a message naming what failed. */
-uv_status store_fail(struct uv_error *err, int dbret, const char *what);
+/* Map a Berkeley DB error to a status with a message naming what failed
+   (s may be NULL). */
+uv_status store_fail(struct uv_store *s, struct uv_error *err, int dbret, const char *what);
 
 #endif

@@ -60,7 +60,7 @@ uv_status audit_append(struct uv_ctx *ctx, DB_TXN *txn, const char *action, cons
         st = store_meta_put(&ctx->store, txn, AUDIT_HEAD, a.hash, sizeof a.hash, err);
     if (own) {
         if (st == UVS_OK)
-            st = store_commit(own, err);
+            st = store_commit(&ctx->store, own, err);
         else
             store_abort(own);
     }

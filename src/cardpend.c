@@ -31,7 +31,7 @@ uv_status card_pending_put(struct uv_ctx *ctx, const struct rec_receipt *draft)
         store_abort(txn);
         return st;
     }
-    return store_commit(txn, &ctx->err); /* on disk before the card is written */
+    return store_commit(&ctx->store, txn, &ctx->err); /* on disk before the card is written */
 }
 
 uv_status card_pending_drop(struct uv_ctx *ctx, const char *meter)
@@ -47,7 +47,7 @@ uv_status card_pending_drop(struct uv_ctx *ctx, const char *meter)
         store_abort(txn);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 static void when_text(int64_t t, char *out, size_t cap)
@@ -120,7 +120,7 @@ static uv_status record_settled(struct uv_ctx *ctx, struct uv_card *c)
     }
     if (st != UVS_OK)
         goto fail;
-    if ((st = store_commit(txn, &ctx->err)) != UVS_OK)
+    if ((st = store_commit(&ctx->store, txn, &ctx->err)) != UVS_OK)
         return st;
     c->settled = CARD_SETTLED_SOLD;
     c->settled_receipt = r;
@@ -154,7 +154,7 @@ static uv_status drop_settled(struct uv_ctx *ctx, struct uv_card *c, const struc
         store_abort(txn);
         return st;
     }
-    if ((st = store_commit(txn, &ctx->err)) != UVS_OK)
+    if ((st = store_commit(&ctx->store, txn, &ctx->err)) != UVS_OK)
         return st;
     c->settled = CARD_SETTLED_NOTHING;
     c->settled_receipt = *p;
@@ -238,7 +238,7 @@ uv_status card_pending_clear(struct uv_ctx *ctx, const char *meter, const char *
         store_abort(txn);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 uv_status card_store_report(struct uv_ctx *ctx, struct uv_card *c)
@@ -277,7 +277,7 @@ uv_status card_store_report(struct uv_ctx *ctx, struct uv_card *c)
                           i->meter_tamper, i->card_serial, i->summary);
     if (st != UVS_OK)
         goto fail;
-    if ((st = store_commit(txn, &ctx->err)) != UVS_OK)
+    if ((st = store_commit(&ctx->store, txn, &ctx->err)) != UVS_OK)
         return st;
     c->q.meter = m;
     c->report_new = 1;

@@ -53,7 +53,7 @@ static uv_status pepper(struct uv_ctx *ctx, uint8_t out[32])
             return st;
         st = keystore_put(&ctx->keys, &ctx->store, txn, PEPPER_REF, out, 32, ctx->actor, &ctx->err);
         if (st == UVS_OK)
-            st = store_commit(txn, &ctx->err);
+            st = store_commit(&ctx->store, txn, &ctx->err);
         else
             store_abort(txn);
         return st;
@@ -120,7 +120,7 @@ static uv_status put_clerk(struct uv_ctx *ctx, const struct rec_clerk *c, int no
         store_abort(txn);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 uv_status clerk_add(struct uv_ctx *ctx, const char *id, const char *name, uint32_t role,

@@ -240,7 +240,7 @@ out:
         store_abort(txn);
         return st;
     }
-    if ((st = store_commit(txn, &ctx->err)) == UVS_OK)
+    if ((st = store_commit(&ctx->store, txn, &ctx->err)) == UVS_OK)
         ctx->clock_offset = offset;
     return st;
 }
@@ -277,7 +277,7 @@ out:
         store_abort(txn);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 uv_status clock_confirm_as(struct uv_ctx *ctx, const char *id, const char *pin)

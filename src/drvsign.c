@@ -269,7 +269,7 @@ uv_status driver_sign(struct uv_ctx *ctx, const char *path, const struct driver_
         store_abort(txn);
         return st;
     }
-    if ((st = store_commit(txn, &ctx->err)) != UVS_OK) {
+    if ((st = store_commit(&ctx->store, txn, &ctx->err)) != UVS_OK) {
         unlink(sig_path); /* not audited: not signed */
         return st;
     }

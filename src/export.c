@@ -49,7 +49,7 @@ static uv_status signing_key(struct uv_ctx *ctx, uint8_t secret[32], uint8_t pub
             st = audit_append(ctx, txn, "export.key", ctx->cfg.kiosk_id, "public key %s", hex);
         }
         if (st == UVS_OK)
-            return store_commit(txn, &ctx->err);
+            return store_commit(&ctx->store, txn, &ctx->err);
         store_abort(txn);
         return st;
     }
@@ -387,7 +387,7 @@ static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct re
     if (st != UVS_OK)
         goto fail;
     free(buf);
-    st = store_commit(txn, &ctx->err);
+    st = store_commit(&ctx->store, txn, &ctx->err);
     if (st == UVS_OK && out)
         *out = e;
     return st;
@@ -456,7 +456,7 @@ uv_status export_rewrite(struct uv_ctx *ctx, uint64_t first, uint64_t last, cons
             store_abort(txn);
             return st;
         }
-        if ((st = store_commit(txn, &ctx->err)) != UVS_OK)
+        if ((st = store_commit(&ctx->store, txn, &ctx->err)) != UVS_OK)
             return st;
         if (out)
             fprintf(out, "rewrote %s\n", e.name);

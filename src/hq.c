@@ -49,7 +49,7 @@ uv_status hq_kiosk_add(struct uv_ctx *ctx, const char *id, const char *hex)
         store_abort(txn);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 static int kiosk_line(const void *k, size_t kl, const void *v, size_t vl, void *arg)
@@ -394,7 +394,7 @@ static enum outcome import_one(struct uv_ctx *ctx, const char *path, const struc
         if (st == UVS_OK)
             st = keep_file(ctx, txn, path, b, h, hash, gs);
         if (st == UVS_OK)
-            st = store_commit(txn, &ctx->err); /* begun without sync */
+            st = store_commit(&ctx->store, txn, &ctx->err); /* begun without sync */
         else
             store_abort(txn);
         if (st != UVS_OK)

@@ -54,7 +54,7 @@ uv_status hq_kiosk_group(struct uv_ctx *ctx, const char *kiosk, const char *grou
         store_abort(txn);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 /* ---- the kiosks a file goes to ---------------------------------------- */
@@ -433,7 +433,7 @@ uv_status hq_instruct(struct uv_ctx *ctx, const struct hq_instruct_opts *o, FILE
     if (st == UVS_OK && (st = write_file(ctx, o->out_dir, name, file, flen)) == UVS_OK)
         written = 1;
     if (st == UVS_OK) {
-        st = store_commit(txn, &ctx->err);
+        st = store_commit(&ctx->store, txn, &ctx->err);
         txn = NULL;
     }
     if (st != UVS_OK && written) {

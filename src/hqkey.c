@@ -53,7 +53,7 @@ uv_status hqkey_generate(struct uv_ctx *ctx, uint8_t pub[32])
         if (st == UVS_OK)
             st = audit_append(ctx, txn, "hq.keygen", HQKEY_REF, "public key %s", hex);
         if (st == UVS_OK)
-            st = store_commit(txn, &ctx->err);
+            st = store_commit(&ctx->store, txn, &ctx->err);
         else
             store_abort(txn);
     }

@@ -54,7 +54,7 @@ uv_status kiosk_init(struct uv_ctx *ctx, const struct kiosk_init_opts *o)
             st = audit_append(ctx, txn, "kiosk.init", c->kiosk_id, "currency %s/%u kdf %u",
                               c->currency, c->currency_decimals, o->kdf_iterations);
         if (st == UVS_OK)
-            st = store_commit(txn, &ctx->err);
+            st = store_commit(&ctx->store, txn, &ctx->err);
         else
             store_abort(txn);
     }

@@ -232,7 +232,7 @@ static uv_status apply_txn(struct uv_ctx *ctx, const struct candidate *c, uint64
                       (long long)ri.created, signer->name, hex);
     if (st != UVS_OK)
         goto fail;
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 fail:
     store_abort(txn);
     return st;

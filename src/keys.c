@@ -25,7 +25,7 @@ uv_status keys_add(struct uv_ctx *ctx, const char *ref, const uint8_t *key, size
         store_abort(txn);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 static int key_line(const void *k, size_t kl, const void *v, size_t vl, void *arg)

@@ -57,7 +57,7 @@ static uv_status insert(struct uv_ctx *ctx, enum uv_dbid db, const char *key,
         store_abort(txn);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 uv_status customer_add(struct uv_ctx *ctx, const struct rec_customer *c0)
@@ -406,7 +406,7 @@ static uv_status replace(struct uv_ctx *ctx, enum uv_dbid db, const char *key,
         store_abort(txn);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 uv_status customer_update(struct uv_ctx *ctx, const struct rec_customer *c)
@@ -452,7 +452,7 @@ uv_status meter_update(struct uv_ctx *ctx, const char *number, const char *custo
         store_abort(txn);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 struct all_arg {

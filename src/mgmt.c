@@ -216,7 +216,7 @@ out:
         store_abort(txn);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 uv_status vend_mgmt(struct uv_ctx *ctx, const char *meter_number, uint32_t op, uint64_t arg,

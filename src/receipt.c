@@ -163,7 +163,7 @@ uv_status receipt_reprint(struct uv_ctx *ctx, uint64_t number, struct rec_receip
         store_abort(txn);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 struct find_arg {

@@ -176,7 +176,7 @@ uv_status report_close(struct uv_ctx *ctx, const struct uv_report *r, uint64_t *
         store_abort(txn);
         return st;
     }
-    st = store_commit(txn, &ctx->err);
+    st = store_commit(&ctx->store, txn, &ctx->err);
     if (st == UVS_OK && closing)
         *closing = c.number;
     return st;

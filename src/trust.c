@@ -187,7 +187,7 @@ uv_status trust_add(struct uv_ctx *ctx, const char *name, const char *hex)
             audit_append(ctx, NULL, "trust.refused", name, "%s", ctx->err.message);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 uv_status trust_revoke(struct uv_ctx *ctx, const char *name)
@@ -213,7 +213,7 @@ uv_status trust_revoke(struct uv_ctx *ctx, const char *name)
         store_abort(txn);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 static int list_one(const void *k, size_t kl, const void *v, size_t vl, void *arg)

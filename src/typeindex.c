@@ -239,7 +239,7 @@ uv_status typeindex_register_txn(struct uv_ctx *ctx, DB_TXN *caller_txn, const c
             audit_append(ctx, NULL, "driver.refused", file, "%s", ctx->err.message);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 struct meter_use {
@@ -286,7 +286,7 @@ uv_status typeindex_remove(struct uv_ctx *ctx, const char *code, FILE *out)
         store_abort(txn);
         return st;
     }
-    st = store_commit(txn, &ctx->err);
+    st = store_commit(&ctx->store, txn, &ctx->err);
     if (st == UVS_OK && out)
         fprintf(out, "removed %s (was %s)\n", code, e.file);
     return st;

@@ -381,7 +381,7 @@ out:
         store_abort(txn);
         return st;
     }
-    return store_commit(txn, &ctx->err);
+    return store_commit(&ctx->store, txn, &ctx->err);
 }
 
 /* A card-only driver: its meters are sold on their cards, never by number. */

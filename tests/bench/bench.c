@@ -193,7 +193,7 @@ int main(int argc, char **argv)
                                  .expires = (int64_t)time(NULL) + 86400};
     DB_TXN *gt;
     if (store_begin(&ctx.store, &gt, &ctx.err) || credit_grant(&ctx, gt, &g) ||
-        store_commit(gt, &ctx.err))
+        store_commit(&ctx.store, gt, &ctx.err))
         die(&ctx, "credit");
 
     double *lat = calloc((size_t)sales, sizeof *lat);

@@ -92,7 +92,7 @@ static double export_100k(const char *dir, double *mb)
         uint8_t c[8];
         rec_u64_key(base + 4999 < n ? base + 4999 : n, c);
         store_meta_put(&ctx.store, txn, "receipt.seq", c, 8, &ctx.err);
-        if (store_commit(txn, &ctx.err) != UVS_OK)
+        if (store_commit(&ctx.store, txn, &ctx.err) != UVS_OK)
             fail(&ctx, "commit");
     }
     struct rec_export e;

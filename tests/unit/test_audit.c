@@ -128,7 +128,7 @@ START_TEST(aborted_transaction_leaves_no_gap)
     ck_assert_int_eq(audit_append(ctx, txn, "sale", "m2", "committed"), UVS_OK);
     ck_assert_int_eq(store_put(&ctx->store, txn, UV_DB_CUSTOMERS, "x", 1, "y", 1, 1, &ctx->err),
                      UVS_OK);
-    ck_assert_int_eq(store_commit(txn, &ctx->err), UVS_OK);
+    ck_assert_int_eq(store_commit(&ctx->store, txn, &ctx->err), UVS_OK);
     get_audit(5, &a);
     ck_assert_str_eq(a.detail, "committed");
     ck_assert_uint_eq(verify_ok(), 5);

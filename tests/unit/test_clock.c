@@ -188,7 +188,7 @@ START_TEST(head_office_time_raises_the_floor)
     int64_t hq = clock_now(ctx) + 3600; /* head office's clock an hour ahead of ours */
     ck_assert(store_begin(&ctx->store, &txn, &ctx->err) == UVS_OK);
     ck_assert(clock_raise_floor_hq(ctx, txn, hq) == UVS_OK);
-    ck_assert(store_commit(txn, &ctx->err) == UVS_OK);
+    ck_assert(store_commit(&ctx->store, txn, &ctx->err) == UVS_OK);
     ck_assert(clock_state(ctx, NULL, &s) == UVS_OK);
     ck_assert_int_eq(s.floor, hq);
     ck_assert_uint_eq(tu_audit_count(ctx, "clock.floor", NULL, 0), 1);
@@ -196,7 +196,7 @@ START_TEST(head_office_time_raises_the_floor)
     /* an older time changes nothing; an aborted one neither */
     ck_assert(store_begin(&ctx->store, &txn, &ctx->err) == UVS_OK);
     ck_assert(clock_raise_floor_hq(ctx, txn, hq - 60) == UVS_OK);
-    ck_assert(store_commit(txn, &ctx->err) == UVS_OK);
+    ck_assert(store_commit(&ctx->store, txn, &ctx->err) == UVS_OK);
     ck_assert(store_begin(&ctx->store, &txn, &ctx->err) == UVS_OK);
     ck_assert(clock_raise_floor_hq(ctx, txn, hq + 60) == UVS_OK);
     store_abort(txn);

@@ -30,7 +30,7 @@ static uv_status grant(struct uv_ctx *ctx, const char *id, int64_t money, uint64
     ck_assert(store_begin(&ctx->store, &txn, &ctx->err) == UVS_OK);
     uv_status st = credit_grant(ctx, txn, &g);
     if (st == UVS_OK)
-        return store_commit(txn, &ctx->err);
+        return store_commit(&ctx->store, txn, &ctx->err);
     store_abort(txn);
     return st;
 }
@@ -440,7 +440,7 @@ START_TEST(head_office_reconciles_and_shows_a_forged_credit)
     DB_TXN *txn;
     ck_assert(store_begin(&o.k->store, &txn, &o.k->err) == UVS_OK);
     ck_assert(store_meta_put(&o.k->store, txn, "credit", buf, len, &o.k->err) == UVS_OK);
-    ck_assert(store_commit(txn, &o.k->err) == UVS_OK);
+    ck_assert(store_commit(&o.k->store, txn, &o.k->err) == UVS_OK);
     ck_assert(vend_sell(o.k, METER, "10.00", &r) == UVS_OK);
     bad = export_import_report(&o, &text);
     ck_assert_uint_eq(bad, 1);

@@ -818,7 +818,7 @@ START_TEST(store_counters)
     ck_assert_uint_eq(v, 1);
     ck_assert_int_eq(store_counter_next(s, txn, "test.ctr", &v, e), UVS_OK);
     ck_assert_uint_eq(v, 2);
-    ck_assert_int_eq(store_commit(txn, e), UVS_OK);
+    ck_assert_int_eq(store_commit(s, txn, e), UVS_OK);
 
     /* an aborted transaction gives its numbers back */
     ck_assert_int_eq(store_begin(s, &txn, e), UVS_OK);
@@ -1041,7 +1041,7 @@ START_TEST(store_transactions_and_persistence)
     ck_assert_int_eq(store_begin(s, &txn, e), UVS_OK);
     ck_assert_int_eq(store_put(s, txn, UV_DB_TARIFFS, "commit", 6, "C", 1, 1, e), UVS_OK);
     ck_assert_int_eq(store_meta_put(s, txn, "test.meta", "M", 1, e), UVS_OK);
-    ck_assert_int_eq(store_commit(txn, e), UVS_OK);
+    ck_assert_int_eq(store_commit(s, txn, e), UVS_OK);
     /* aborted: visible inside its transaction only */
     ck_assert_int_eq(store_begin(s, &txn, e), UVS_OK);
     ck_assert_int_eq(store_put(s, txn, UV_DB_TARIFFS, "abort", 5, "X", 1, 1, e), UVS_OK);

@@ -80,7 +80,7 @@ START_TEST(revoke_by_key_inside_a_transaction)
     ck_assert_int_eq(store_begin(&ctx->store, &txn, &ctx->err), UVS_OK);
     ck_assert_int_eq(trust_revoke_key_txn(ctx, txn, a, "instruction 1"), UVS_OK);
     ck_assert_int_eq(trust_revoke_key_txn(ctx, txn, b, "instruction 1"), UVS_OK);
-    ck_assert_int_eq(store_commit(txn, &ctx->err), UVS_OK);
+    ck_assert_int_eq(store_commit(&ctx->store, txn, &ctx->err), UVS_OK);
     ck_assert_int_eq(trust_check(ctx, NULL, a, NULL), UVS_REFUSED);
     ck_assert_int_eq(trust_check(ctx, NULL, b, NULL), UVS_REFUSED);
     ck_assert_int_eq(trust_add(ctx, "HQ-B", hb), UVS_REFUSED);

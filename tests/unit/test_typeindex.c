@@ -1490,7 +1490,7 @@ START_TEST(test_register_in_callers_txn)
     ck_assert_int_eq(store_begin(&ctx->store, &txn, &ctx->err), UVS_OK);
     ck_assert_int_eq(typeindex_register_txn(ctx, txn, "good_a.so", "TST-A2", text, len, NULL),
                      UVS_OK);
-    ck_assert_int_eq(store_commit(txn, &ctx->err), UVS_OK);
+    ck_assert_int_eq(store_commit(&ctx->store, txn, &ctx->err), UVS_OK);
     ck_assert_uint_eq(n_entries(ctx), 1);
     ck_assert_uint_eq(n_audit(ctx, "driver.register", "TST-A2", "good_a.so"), 1);
     ck_assert_int_eq(typeindex_match(ctx, "TST-A2", &drv, &e), UVS_OK);

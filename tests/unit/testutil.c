@@ -123,7 +123,7 @@ static struct uv_ctx *test_hq(struct uv_ctx *ctx)
         ck_assert_int_eq(store_begin(&ctx->store, &txn, &ctx->err), UVS_OK);
         st = trust_add_txn(ctx, txn, "TEST-HQ", pub);
         ck_assert_msg(st == UVS_OK, "trust the test head office: %s", ctx->err.message);
-        ck_assert_int_eq(store_commit(txn, &ctx->err), UVS_OK);
+        ck_assert_int_eq(store_commit(&ctx->store, txn, &ctx->err), UVS_OK);
     }
     ctx->err = saved;
     return hq;
