@@ -17,6 +17,7 @@
 #include "money.h"
 #include "cli_float.h"
 #include "cli_card.h"
+#include "cli_batch.h"
 #include "cli_mgmt.h"
 #include "cli_trust.h"
 #include "cli_instruct.h"
@@ -56,6 +57,7 @@ static const char usage_text[] =
     "                                        create a kiosk in --home\n"
     "  demo                                  create a demo kiosk (first run) and show it\n"
     "  sell --meter N --amount A             sell electricity; prints token and receipt\n"
+    "  sell --batch FILE|-                   one sale per line \"METER AMOUNT\"; a line each\n"
     "  sell --card A [--wait S]              sell on the card in the reader (waits for it)\n"
     "  card readers | read [--wait S] | pending [clear METER --reason TEXT]   card readers\n"
     "  receipt show N | reprint N | list [--meter N] [--clerk ID] [--limit K]\n"
@@ -461,8 +463,21 @@ static int cmd_sell(struct uv_ctx *ctx, int argc, char **argv)
 {
     struct args a;
     struct rec_receipt r;
-    if (parse_args(argc, argv, " meter amount card wait ", &a) || a.npos)
-        return usage("sell --meter N --amount A | sell --card A [--wait S]");
+    if (parse_args(argc, argv, " meter amount card wait batch ", &a) || a.npos)
+        return usage("sell --meter N --amount A | sell --card A [--wait S] | sell --batch FILE|-");
+    if (opt(&a, "batch")) {
+        if (opt(&a, "meter") || opt(&a, "amount") || opt(&a, "card") || opt(&a, "wait"))
+            return usage("sell --batch FILE|- takes its meters and amounts from the file");
+        const char *path = opt(&a, "batch");
+        FILE *in = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+        if (in == NULL)
+            return fail(ctx, uv_fail(&ctx->err, UVS_IO, "cannot read %s: %s", path,
+                                     strerror(errno)));
+        int rc = cli_sell_batch(ctx, in, stdout);
+        if (in != stdin)
+            fclose(in);
+        return rc;
+    }
     if (opt(&a, "card")) {
         if (opt(&a, "meter") || opt(&a, "amount"))
             return usage("sell --card A takes the meter from the card: no --meter, no --amount");

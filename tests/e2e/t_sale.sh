@@ -72,3 +72,24 @@ test_sale_is_durable_across_processes() {
   expect_out "last receipt: 5"
   [ "$(receipt_count)" -eq 5 ] || die "expected 5 receipts"
 }
+
+test_sell_batch_prints_a_line_per_sale_and_goes_on_after_a_refusal() {
+  demo_kiosk
+  printf '01234567897 10.00\n# a comment\n\n99999999999 10.00\n04123456784 0.01\nonly-one-field\n47160001237 20.00\n' >"$T/in"
+  expect_rc 4 uv sell --batch "$T/in" # the status of the first failure (no such meter)
+  expect_out "^ok 1 receipt 1 meter 01234567897 total [0-9.]+ token [0-9]{20}$"
+  expect_out "^error 4 meter 99999999999: no meter 99999999999"
+  expect_out "^error 5 meter 04123456784: amount is below the minimum"
+  expect_out "^error 6 meter only-one-field: a line is METER AMOUNT$"
+  expect_out "^ok 7 receipt 2 meter 47160001237 total [0-9.]+ token [0-9]{20}$"
+  expect_no_out "^stopped"
+  [ "$(receipt_count)" -eq 2 ] || die "expected 2 receipts"
+  # the printed token is the stored one; standard input works too
+  local tok
+  tok=$(sed -n 's/^ok 7 .* token //p' <<<"$OUT")
+  expect_rc 0 uv receipt show 2
+  expect_out "$tok|$(sed 's/\(....\)/\1 /g; s/ $//' <<<"$tok")"
+  OUT=$(echo "01234567897 11.00" | uv sell --batch -)
+  expect_out "^ok 1 receipt 3 "
+  expect_rc 2 uv sell --batch "$T/in" --meter 01234567897
+}
