@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "audit.h"
+#include "money.h"
 #include "vend.h"
 
 struct rwalk {
@@ -80,6 +81,9 @@ uv_status store_verify(struct uv_ctx *ctx, FILE *out)
                        (unsigned long long)n);
     fprintf(out, "receipts: %llu, numbered 1..%llu without gaps, hash chain intact\n",
             (unsigned long long)n, (unsigned long long)n);
+    char total[32];
+    money_format(w.gross, ctx->cfg.currency_decimals, total, sizeof total);
+    fprintf(out, "receipts total: %s %s\n", total, ctx->cfg.currency);
     struct mwalk mw = {0};
     if ((st = store_iterate(&ctx->store, NULL, UV_DB_METERS, NULL, 0, 0, meter_one, &mw,
                             &ctx->err)) != UVS_OK)
