@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -227,29 +228,36 @@ uv_status export_build(struct uv_ctx *ctx, DB_TXN *txn, const struct rec_export 
     return st;
 }
 
-/* Leftovers of an export killed half-way: never complete files. */
-static void remove_stale_temps(const char *dir)
+static void fsync_dir(const char *dir)
 {
-    DIR *d = opendir(dir);
-    struct dirent *de;
-    if (d == NULL)
-        return;
-    while ((de = readdir(d)) != NULL)
-        if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) == 0)
-            unlinkat(dirfd(d), de->d_name, 0);
-    closedir(d);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
 }
 
-/* temp file, write, fsync, rename, fsync the directory */
-static uv_status write_atomic(struct uv_ctx *ctx, const char *dir, const char *name,
-                              const char *buf, size_t len)
+static uv_status write_failed(struct uv_ctx *ctx, const char *dir, const char *path, int e)
 {
-    char tmp[8192], path[8192];
-    snprintf(tmp, sizeof tmp, "%s/" TMP_PREFIX "%s.%d", dir, name, (int)getpid());
-    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (e == ENOSPC || e == EDQUOT)
+        return uv_fail(&ctx->err, UVS_IO,
+                       "%s is full: the export was not written and not recorded (nothing is "
+                       "lost: free space or change the medium and export again)",
+                       dir);
+    return uv_fail(&ctx->err, UVS_IO, "writing %s: %s", path, strerror(e));
+}
+
+/* The whole file under a temporary name in dir, fsynced; tmp gets its path.
+   On failure nothing is left. */
+static uv_status write_temp(struct uv_ctx *ctx, const char *dir, const char *name,
+                            const char *buf, size_t len, char *tmp, size_t cap)
+{
+    snprintf(tmp, cap, "%s/" TMP_PREFIX "%s.%d", dir, name, (int)getpid());
     int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0)
-        return uv_fail(&ctx->err, UVS_IO, "cannot write to %s: %s", dir, strerror(errno));
+        return errno == ENOSPC || errno == EDQUOT
+                   ? write_failed(ctx, dir, tmp, errno)
+                   : uv_fail(&ctx->err, UVS_IO, "cannot write to %s: %s", dir, strerror(errno));
     size_t done = 0;
     int e = 0;
     while (done < len && !e) {
@@ -265,23 +273,94 @@ static uv_status write_atomic(struct uv_ctx *ctx, const char *dir, const char *n
         e = errno;
     if (close(fd) != 0 && !e)
         e = errno;
-    if (!e && rename(tmp, path) != 0)
-        e = errno;
     if (e) {
         unlink(tmp);
-        if (e == ENOSPC)
-            return uv_fail(&ctx->err, UVS_IO,
-                           "%s is full; the export was not written (nothing is lost: free "
-                           "space or change the medium and export again)",
-                           dir);
-        return uv_fail(&ctx->err, UVS_IO, "writing %s: %s", path, strerror(e));
-    }
-    int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
+        return write_failed(ctx, dir, tmp, e);
     }
     return UVS_OK;
+}
+
+/* The temporary file under its final name, the directory fsynced. */
+static uv_status place(struct uv_ctx *ctx, const char *dir, const char *tmp, const char *name)
+{
+    char path[8192];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    if (rename(tmp, path) != 0) {
+        int e = errno;
+        unlink(tmp);
+        return write_failed(ctx, dir, path, e);
+    }
+    fsync_dir(dir);
+    return UVS_OK;
+}
+
+/* Does the file name in dir hold exactly the bytes hashing to hash? */
+static int temp_holds(int dfd, const char *name, const uint8_t hash[32])
+{
+    int fd = openat(dfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    struct stat st;
+    char *buf = NULL;
+    int same = 0;
+    if (fstat(fd, &st) == 0 && st.st_size > 0 && (buf = malloc((size_t)st.st_size)) != NULL) {
+        size_t done = 0, len = (size_t)st.st_size;
+        while (done < len) {
+            ssize_t r = read(fd, buf + done, len - done);
+            if (r < 0 && errno == EINTR)
+                continue;
+            if (r <= 0)
+                break;
+            done += (size_t)r;
+        }
+        uint8_t h[32];
+        if (done == len) {
+            digest_sha256(buf, len, h);
+            same = memcmp(h, hash, 32) == 0;
+        }
+    }
+    free(buf);
+    close(fd);
+    return same;
+}
+
+/* What an export killed half-way left in dir: temporary files only, never
+   a partial file under a final name. The temporary file of the last
+   recorded export, whose final file is missing, was killed between its
+   commit and its rename: it is put in place when it holds exactly what was
+   recorded. Every other temporary file is removed. */
+static void settle_temps(struct uv_ctx *ctx, const char *dir)
+{
+    char last_name[sizeof ((struct rec_export *)0)->name] = "", prefix[160];
+    struct rec_export last;
+    uint64_t n = 0;
+    int have_last = 0;
+    if (store_counter_peek(&ctx->store, NULL, EXPORT_COUNTER, &n, &ctx->err) == UVS_OK && n) {
+        uint8_t key[8];
+        rec_u64_key(n, key);
+        have_last = store_get_rec(&ctx->store, NULL, UV_DB_EXPORTS, key, 8, &rec_export_layout,
+                                  &last, 0, &ctx->err) == UVS_OK;
+        if (have_last)
+            snprintf(last_name, sizeof last_name, "%s", last.name);
+    }
+    snprintf(prefix, sizeof prefix, TMP_PREFIX "%s.", last_name);
+    DIR *d = opendir(dir);
+    struct dirent *de;
+    if (d == NULL)
+        return;
+    while ((de = readdir(d)) != NULL) {
+        if (strncmp(de->d_name, TMP_PREFIX, strlen(TMP_PREFIX)) != 0)
+            continue;
+        if (have_last && strncmp(de->d_name, prefix, strlen(prefix)) == 0 &&
+            faccessat(dirfd(d), last_name, F_OK, 0) != 0 && errno == ENOENT &&
+            temp_holds(dirfd(d), de->d_name, last.file_hash) &&
+            renameat(dirfd(d), de->d_name, dirfd(d), last_name) == 0) {
+            fsync_dir(dir);
+            continue;
+        }
+        unlinkat(dirfd(d), de->d_name, 0);
+    }
+    closedir(d);
 }
 
 static const char *target_dir(struct uv_ctx *ctx, const char *dir)
@@ -291,6 +370,14 @@ static const char *target_dir(struct uv_ctx *ctx, const char *dir)
     return ctx->cfg.export_dir[0] ? ctx->cfg.export_dir : NULL;
 }
 
+/* A failure of the kiosk's own disk is told as such: nothing was recorded. */
+static uv_status export_failed(struct uv_ctx *ctx, uv_status st)
+{
+    if (store_disk_full(&ctx->store))
+        return uv_fail(&ctx->err, UVS_STORE, EXPORT_DISK_FULL);
+    return st;
+}
+
 /* The export itself; export_run checks who asks, a periodic export is the
    kiosk's own doing. */
 static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct rec_export *out)
@@ -298,7 +385,7 @@ static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct re
     const char *dir = target_dir(ctx, dir_arg);
     if (dir == NULL)
         return uv_fail(&ctx->err, UVS_INPUT, "no export directory (give one, or set export_dir)");
-    remove_stale_temps(dir);
+    settle_temps(ctx, dir);
     uint8_t pub[32];
     uv_status st = export_public_key(ctx, pub); /* before the transaction: may create the key */
     if (st != UVS_OK)
@@ -310,7 +397,7 @@ static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct re
     memset(&e, 0, sizeof e);
     uint64_t w_r = 0, w_a = 0, w_z = 0, w_i = 0, c_r = 0, c_a = 0, c_z = 0, c_i = 0;
     size_t hl = 0;
-    char *buf = NULL;
+    char *buf = NULL, tmp[8192] = "";
     size_t len = 0;
     if ((st = meta_u64(ctx, txn, META_EXPORT_RECEIPT, &w_r)) != UVS_OK ||
         (st = meta_u64(ctx, txn, META_EXPORT_AUDIT, &w_a)) != UVS_OK ||
@@ -365,10 +452,16 @@ static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct re
     if ((st = export_build(ctx, NULL, &e, &buf, &len)) != UVS_OK)
         goto fail;
     digest_sha256(buf, len, e.file_hash);
-    /* the file first: if we die after this, the export is simply not
-       recorded and the next one (same sequence) replaces it */
-    if ((st = write_atomic(ctx, dir, e.name, buf, len)) != UVS_OK)
+    /* the whole file under a temporary name first, then the record, then
+       the rename: a file under its final name is always one the kiosk has
+       recorded, so its sequence number is never used for another file.
+       Killed before the commit, the export did not happen (the temporary
+       file is removed by the next export); killed after it, the next
+       export puts the temporary file in place (settle_temps). */
+    if ((st = write_temp(ctx, dir, e.name, buf, len, tmp, sizeof tmp)) != UVS_OK) {
+        tmp[0] = '\0';
         goto fail;
+    }
     e.written_at = clock_now(ctx);
     uint8_t key[8];
     rec_u64_key(e.sequence, key);
@@ -388,13 +481,25 @@ static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct re
         goto fail;
     free(buf);
     st = store_commit(&ctx->store, txn, &ctx->err);
-    if (st == UVS_OK && out)
+    if (st != UVS_OK) {
+        unlink(tmp);
+        return export_failed(ctx, st);
+    }
+    if ((st = place(ctx, dir, tmp, e.name)) != UVS_OK)
+        return uv_fail(&ctx->err, st,
+                       "export %llu is recorded but its file could not be put in %s (%s); write "
+                       "it with 'univend export --rewrite %llu'",
+                       (unsigned long long)e.sequence, dir, ctx->err.message,
+                       (unsigned long long)e.sequence);
+    if (out)
         *out = e;
-    return st;
+    return UVS_OK;
 fail:
     free(buf);
     store_abort(txn);
-    return st;
+    if (tmp[0])
+        unlink(tmp);
+    return export_failed(ctx, st);
 }
 
 uv_status export_run(struct uv_ctx *ctx, const char *dir_arg, struct rec_export *out)
@@ -414,7 +519,7 @@ uv_status export_rewrite(struct uv_ctx *ctx, uint64_t first, uint64_t last, cons
         return uv_fail(&ctx->err, UVS_INPUT, "no export directory (give one, or set export_dir)");
     if (first == 0 || last < first)
         return uv_fail(&ctx->err, UVS_INPUT, "rewrite needs a sequence range FIRST[-LAST]");
-    remove_stale_temps(dir);
+    settle_temps(ctx, dir);
     for (uint64_t seq = first; seq <= last; seq++) {
         struct rec_export e;
         uint8_t key[8], h[32];
@@ -438,8 +543,11 @@ uv_status export_rewrite(struct uv_ctx *ctx, uint64_t first, uint64_t last, cons
                            "run 'univend store verify'",
                            (unsigned long long)seq);
         }
-        st = write_atomic(ctx, dir, e.name, buf, len);
+        char tmp[8192];
+        st = write_temp(ctx, dir, e.name, buf, len, tmp, sizeof tmp);
         free(buf);
+        if (st == UVS_OK)
+            st = place(ctx, dir, tmp, e.name);
         if (st != UVS_OK)
             return st;
         DB_TXN *txn;

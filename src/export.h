@@ -5,11 +5,14 @@
  * records (which include every meter, customer, tariff, clerk and driver
  * change) and closings. The file is built in memory from immutable records,
  * signed with the kiosk's Ed25519 key (kept wrapped in the key store),
- * written to a temporary name, fsynced, renamed into place and the
- * directory fsynced; only then is the export recorded, in one transaction
- * with the new watermarks and an audit record. A process killed on the way
- * leaves no .uvx file that is not whole, and the next export covers
- * everything the lost one would have.
+ * written whole to a temporary name and fsynced; then the export is
+ * recorded, in one transaction with the new watermarks and an audit
+ * record; then the file is renamed into place and the directory fsynced.
+ * A file under a final name is always whole and always the one recorded
+ * for its sequence number. A process killed before the commit leaves only
+ * a temporary file (removed by the next export, which covers everything
+ * the lost one would have); killed after it, the next export in that
+ * directory puts the recorded file in place first.
  */
 #ifndef UV_EXPORT_H
 #define UV_EXPORT_H
@@ -18,6 +21,11 @@
 
 /* The kiosk's export public key (created with its secret on first use). */
 uv_status export_public_key(struct uv_ctx *ctx, uint8_t pub[32]);
+/* What an export refused because the kiosk's own disk is full says. */
+#define EXPORT_DISK_FULL                                                                    \
+    "the disk holding the database is full: the export was not recorded and no file was " \
+    "written; free space and export again"
+
 /* Write the next export file into dir (NULL: export_dir from univend.conf).
    With nothing new since the last export, still writes a file (an empty
    period is information too). */

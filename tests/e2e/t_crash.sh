@@ -1,4 +1,4 @@
-# t_crash.sh — SIGKILL at random moments: 10,000 sales through the CLI.
+# t_crash.sh — SIGKILL at random moments: 10,000 sales and exports in progress.
 #
 # Each test prints its own run time and figures (kept in the log).
 
@@ -96,4 +96,122 @@ test_sigkill_10000_sales_every_printed_token_has_its_receipt() {
   expect_rc 0 uv sell --meter 01234567897 --amount 11.00
   expect_out "^Receipt +$((n + 1)) "
   echo "# time: $((SECONDS - started)) s"
+}
+
+# Every file under a final name in $T/usb is one the kiosk has recorded
+# (export list: its name and hash), whole (it verifies at head office) and
+# never replaced by another with its sequence number: each file is checked
+# when it appears or its inode, time or size changes.
+crash_check_shown() {
+  local name ino rest h list=""
+  while read -r name ino rest; do
+    [ "${stat[$name]:-}" = "$ino $rest" ] && continue
+    stat[$name]="$ino $rest"
+    h=$(sha256sum <"$T/usb/$name" | cut -c1-64)
+    if [ -z "${seen[$name]:-}" ]; then seen[$name]=$h
+    elif [ "${seen[$name]}" != "$h" ]; then die "$name changed after it was shown"; fi
+    [ -n "$list" ] || list=$(uv export list)
+    grep -q " $name .* ${h:0:16}" <<<"$list" || die "$name is shown but the kiosk has not recorded it:
+$list"
+  done < <(cd "$T/usb" && stat -c '%n %i %Y.%y %s' -- *.uvx 2>/dev/null)
+}
+
+test_sigkill_during_exports_never_shows_a_partial_or_changed_file() {
+  local started=$SECONDS kills_wanted=100
+  crash_nap_init
+  demo_kiosk
+  mkdir -p "$T/usb"
+  awk 'BEGIN { split("01234567897 04123456784 47160001237", m, " ");
+    for (i = 1; i <= 2500; i++) printf "%s %d.%02d\n", m[i % 3 + 1], 10 + i % 50, i % 100 }' >"$T/in"
+  expect_rc 0 uv sell --batch "$T/in"
+  # how long the first (large) export takes: on a copy of the kiosk
+  cp -a "$T/kiosk" "$T/copy"
+  mkdir -p "$T/copy-usb"
+  local t0 t1 span
+  t0=$(date +%s%N)
+  "$UNIVEND" --home "$T/copy" export --dir "$T/copy-usb" >/dev/null
+  t1=$(date +%s%N)
+  span=$(((t1 - t0) / 1000000 + 1)) # ms
+  local span0=$span
+  rm -rf "$T/copy" "$T/copy-usb"
+  local kills=0 runs=0 rc d after_commit=0 name
+  declare -A seen=() stat=() # final file name -> SHA-256 when first shown; inode, time, size
+  while [ "$kills" -lt "$kills_wanted" ]; do
+    runs=$((runs + 1))
+    [ "$runs" -le 1000 ] || die "only $kills kills in $runs exports"
+    "$UNIVEND" --home "$T/kiosk" export --dir "$T/usb" >/dev/null 2>>"$T/err" &
+    local pid=$!
+    # anywhere from the start (opening, recovery) to just past the end
+    # (the commit, the rename); half the kills in the last fifth
+    if [ $((RANDOM % 2)) -eq 0 ]; then d=$((RANDOM % (span * 13 / 10 + 1)))
+    else d=$((span * 8 / 10 + RANDOM % (span / 2 + 1))); fi
+    crash_nap "$((d / 1000)).$(printf %03d $((d % 1000)))"
+    kill -KILL "$pid" 2>/dev/null || true
+    rc=0
+    wait "$pid" 2>/dev/null || rc=$?
+    if [ "$rc" -eq 137 ]; then kills=$((kills + 1)); else [ "$rc" -eq 0 ] || die "export failed ($rc)"; fi
+    if [ "$rc" -eq 0 ]; then span=$((span * 3 / 4 + 5)); fi # small exports now: kill sooner
+    crash_check_shown
+    # killed between the commit and the rename: the recorded file waits
+    # under its temporary name, and the next export puts it in place
+    local tmpf
+    for tmpf in "$T/usb"/.univend-export-*; do
+      [ -e "$tmpf" ] || continue
+      name=${tmpf##*/.univend-export-}
+      name=${name%.*}
+      if [ ! -e "$T/usb/$name" ] && uv export list | grep -q " $name "; then
+        after_commit=$((after_commit + 1))
+      fi
+    done
+  done
+  echo "# exports: $runs runs, $kills SIGKILLs (first export ${span0} ms), ${#seen[@]} files shown"
+  echo "# kills between an export's commit and its rename: $after_commit"
+  # one export to the end: no temporary file is left
+  expect_rc 0 uv export --dir "$T/usb"
+  [ -z "$(ls -A "$T/usb" | grep -v '^univend-DEMO-1-[0-9]*\.uvx$')" ] || die "stray files: $(ls -A "$T/usb")"
+  crash_check_shown
+  expect_rc 0 uv store verify
+  local total
+  total=$(sed -n 's/^receipts total: \([0-9.]*\) .*/\1/p' <<<"$OUT")
+  # the sequence has no gap and every file is on the medium
+  local nseq
+  nseq=$(uv export list | wc -l)
+  [ "$(ls "$T/usb"/*.uvx | wc -l)" -eq "$nseq" ] || die "$nseq exports recorded, $(ls "$T/usb" | wc -l) files"
+  # head office takes every file and has every receipt exactly once
+  UNIVEND_PASSPHRASE=hq-pass "$UNIVEND" --home "$T/hq" init --kiosk-id HQ --kdf-iterations 1000 >/dev/null
+  "$UNIVEND" --home "$T/hq" hq kiosk add DEMO-1 --pubkey "$(uv export pubkey | cut -d' ' -f2)" >/dev/null
+  expect_rc 0 "$UNIVEND" --home "$T/hq" import "$T/usb"
+  expect_out "$nseq files: $nseq imported, 0 already imported, 0 refused; 2500 receipts"
+  expect_rc 0 "$UNIVEND" --home "$T/hq" hq missing
+  expect_out "no files missing"
+  "$UNIVEND" --home "$T/hq" hq export-csv --out "$T/billing.csv"
+  [ "$(tail -n +2 "$T/billing.csv" | cut -d, -f2 | sort -n | uniq | wc -l)" -eq 2500 ] \
+    || die "head office does not have receipts 1..2500 once each"
+  [ "$(tail -n +2 "$T/billing.csv" | awk -F, '{ s += $9 } END { printf "%.2f", s / 100 }')" = "$total" ] \
+    || die "head office total differs from the kiosk's $total"
+  echo "# time: $((SECONDS - started)) s"
+}
+
+test_export_killed_after_its_commit_is_put_in_place_by_the_next() {
+  demo_kiosk
+  mkdir -p "$T/usb"
+  uv sell --meter 01234567897 --amount 20.00 >/dev/null
+  expect_rc 0 uv export --dir "$T/usb"
+  local f1="$T/usb/univend-DEMO-1-00000001.uvx" h1
+  h1=$(sha256sum <"$f1")
+  # the state a kill between the commit and the rename leaves
+  mv "$f1" "$T/usb/.univend-export-univend-DEMO-1-00000001.uvx.4242"
+  expect_rc 0 uv export --dir "$T/usb"
+  expect_out "sequence 2"
+  [ "$(sha256sum <"$f1")" = "$h1" ] || die "export 1 was not put back as recorded"
+  [ -z "$(ls -A "$T/usb" | grep '^\.')" ] || die "a temporary file was left"
+  # a temporary file that is not what was recorded is removed, never shown
+  mv "$T/usb/univend-DEMO-1-00000002.uvx" "$T/usb/.univend-export-univend-DEMO-1-00000002.uvx.4243"
+  printf 'x' >>"$T/usb/.univend-export-univend-DEMO-1-00000002.uvx.4243"
+  expect_rc 0 uv export --dir "$T/usb"
+  expect_out "sequence 3"
+  [ ! -e "$T/usb/univend-DEMO-1-00000002.uvx" ] || die "a damaged temporary file was shown"
+  [ -z "$(ls -A "$T/usb" | grep '^\.')" ] || die "a temporary file was left"
+  expect_rc 0 uv export --rewrite 2 --dir "$T/usb"
+  [ -e "$T/usb/univend-DEMO-1-00000002.uvx" ] || die "export 2 not rewritten"
 }
