@@ -789,6 +789,12 @@ int cli_main(int argc, char **argv)
         rc = fail(&ctx, demo_run(&ctx, stdout));
     } else {
         uv_status st = uv_ctx_open(&ctx);
+        /* a full disk stops the database from opening (recovery writes):
+           say what that means for a sale or an export */
+        if (st != UVS_OK && store_disk_full(&ctx.store) && strcmp(cmd, "sell") == 0)
+            st = uv_fail(&ctx.err, UVS_STORE, VEND_DISK_FULL);
+        else if (st != UVS_OK && store_disk_full(&ctx.store) && strcmp(cmd, "export") == 0)
+            st = uv_fail(&ctx.err, UVS_STORE, EXPORT_DISK_FULL);
         if (st != UVS_OK) {
             rc = fail(&ctx, st);
         } else if (strcmp(cmd, "driver") == 0) {

@@ -516,6 +516,8 @@ uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *am
     }
     if (st != UVS_OK) {
         memset(out, 0, sizeof *out);
+        if (store_disk_full(&ctx->store))
+            return uv_fail(&ctx->err, UVS_STORE, VEND_DISK_FULL);
         if (st == UVS_DRIVER || st == UVS_REFUSED)
             audit_append(ctx, NULL, "sale.refused", meter_number, "%s", ctx->err.message);
     }

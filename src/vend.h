@@ -59,7 +59,13 @@ void tariff_from_record(const struct rec_tariff *t, struct tariff_def *d);
 void meter_month(const struct rec_meter *m, int64_t now, struct tariff_month *out);
 /* Store a month state in the meter record as the month of Unix time now. */
 void meter_month_set(struct rec_meter *m, int64_t now, const struct tariff_month *t);
-/* The sale itself (it repeats the checks of vend_quote). */
+/* What a sale refused for want of disk space tells the clerk. */
+#define VEND_DISK_FULL                                                                       \
+    "the disk is full: the sale was NOT recorded and no token was given; free space and "   \
+    "sell again"
+
+/* The sale itself (it repeats the checks of vend_quote). A full disk fails
+   with VEND_DISK_FULL (UVS_STORE). */
 uv_status vend_sell(struct uv_ctx *ctx, const char *meter_number, const char *amount_text,
                     struct rec_receipt *out);
 /* Decode and authenticate a token against a meter's keys (its driver). */

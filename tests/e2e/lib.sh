@@ -106,3 +106,28 @@ grant_credit() {
 }
 # a time N days from now, Unix seconds
 days_from_now() { echo $(($(date +%s) + $1 * 86400)); }
+# small_disk SIZE FUNCTION: run FUNCTION (of the calling test file) in a
+# private mount namespace where $T/disk is a tmpfs of SIZE (e.g. 24m), and
+# return its status. As root: unshare -m; otherwise a user namespace
+# (unshare -rm). When neither can be made the test fails and says why: a
+# disk-full test that cannot fill a disk must not pass.
+small_disk() {
+  local size=$1 fn=$2 file=${BASH_SOURCE[1]} how
+  mkdir -p "$T/disk"
+  if [ "$(id -u)" -eq 0 ]; then how=(unshare -m --propagation private); else how=(unshare -rm); fi
+  "${how[@]}" true 2>"$T/unshare.err" ||
+    die "cannot make a small disk: '${how[*]}' failed ($(cat "$T/unshare.err")); these tests need root or unprivileged user namespaces"
+  # after a failed write Berkeley DB keeps the memory of the environment
+  # univend closed panicked (see bdb-panic.supp)
+  LSAN_OPTIONS="suppressions=$UV_ROOT/tests/e2e/bdb-panic.supp:print_suppressions=0" \
+  "${how[@]}" bash -c '
+    mount -t tmpfs -o size="$1" uv-small-disk "$T/disk" || { echo "ASSERTION FAILED: cannot mount a tmpfs of $1 at $T/disk" >&2; exit 1; }
+    source "$2"; source "$3"; set -e; "$4"' small-disk "$size" "$UV_ROOT/tests/e2e/lib.sh" "$file" "$fn"
+}
+# fill_disk: fill $T/disk to the last byte; free_disk: give the space back
+fill_disk() {
+  dd if=/dev/zero of="$T/disk/fill" bs=64k 2>/dev/null || true
+  dd if=/dev/zero of="$T/disk/fill2" bs=512 2>/dev/null || true
+  [ "$(df --output=avail "$T/disk" | tail -n 1)" -eq 0 ] || die "$T/disk is not full"
+}
+free_disk() { rm -f "$T/disk/fill" "$T/disk/fill2"; }
