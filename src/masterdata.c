@@ -382,9 +382,11 @@ enum meter_hint meter_hint(struct uv_ctx *ctx, const char *text, struct rec_mete
     struct uv_error saved = ctx->err;
     uv_status st = store_get_rec(&ctx->store, NULL, UV_DB_METERS, text, n, &rec_meter_layout, m,
                                  0, &ctx->err);
-    ctx->err = saved; /* a hint is not an error */
     if (st == UVS_OK)
         return MH_FOUND;
+    if (st != UVS_NOTFOUND)
+        return MH_ERROR; /* not a hint: the store failed (a full disk) */
+    ctx->err = saved; /* a hint is not an error */
     if (digits && (n == 11 || n == 13))
         return md_luhn_ok(text) ? MH_UNKNOWN : MH_BAD_CHECK;
     return digits && n < 13 ? MH_TYPING : MH_UNKNOWN;

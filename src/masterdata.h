@@ -44,7 +44,8 @@ enum meter_hint {
     MH_TYPING,      /* digits so far; not yet a full meter number       */
     MH_BAD_CHECK,   /* 11 or 13 digits whose check digit (Luhn) is wrong */
     MH_UNKNOWN,     /* well formed, but no such meter here              */
-    MH_FOUND        /* *m filled                                       */
+    MH_FOUND,       /* *m filled                                       */
+    MH_ERROR        /* the meters could not be read (ctx->err says why) */
 };
 enum meter_hint meter_hint(struct uv_ctx *ctx, const char *text, struct rec_meter *m);
 /* Luhn check of an all-digit number (the IEC 62055 meter number check). */

@@ -91,9 +91,11 @@ int ui_textwidth(const char *s);
 void ui_cell(char *dst, size_t cap, const char *s, int w, int right);
 /* Fatal: show the message, wait for a key, leave. Never returns. */
 void ui_fatal(struct kiosk *k, const char *text) __attribute__((noreturn));
-/* UVS_STORE / UVS_NOMEM from the core end the kiosk (after the message). */
+/* UVS_STORE / UVS_NOMEM from the core end the kiosk (after the message),
+   except a database stopped by a failed write (a full disk): ui_key()
+   recovers it before the next action. */
 void ui_check_fatal(struct kiosk *k, uv_status st);
-/* The outcome of a core call: a store failure ends the kiosk (ui_check_fatal),
+/* The outcome of a core call: a damaged store ends the kiosk (ui_check_fatal),
    any other failure is shown on the message line. Returns 1 when st failed. */
 int ui_show_failure(struct kiosk *k, uv_status st);
 

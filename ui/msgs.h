@@ -120,6 +120,7 @@ M(M_SALE_HINT_BADCHECK, "Check digit wrong: retype", "校验位错误，请重�
 M(M_SALE_HINT_UNKNOWN, "No such meter here", "本终端无此电表")
 M(M_SALE_HINT_FOUND, "Found", "已找到")
 M(M_SALE_HINT_REFUSED, "Cannot sell to it", "不能向此电表售电")
+M(M_SALE_HINT_ERROR, "Cannot read the meters (Enter: why)", "无法读取电表（回车：原因）")
 M(M_SALE_NEED_METER, "Type the whole meter number first.", "请先输入完整的电表号。")
 M(M_SALE_NEED_AMOUNT, "Type the amount the customer pays.", "请输入客户支付的金额。")
 M(M_SALE_CUSTOMER, "Customer", "客户")

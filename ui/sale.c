@@ -40,6 +40,7 @@ struct sale {
     struct rec_meter m;
     char looked_up[256]; /* the number vend_lookup last ran for */
     int lookup_ok;
+    int lookup_again;    /* the last lookup failed in the store: retry on Enter */
     char lookup_err[600];
     struct uv_quote q;
     struct rec_receipt r;
@@ -173,6 +174,10 @@ static void hint_text(struct kiosk *k, struct sale *s, char *buf, size_t cap, at
     case MH_UNKNOWN:
         snprintf(buf, cap, "%s", tr(M_SALE_HINT_UNKNOWN));
         *a = A_BOLD;
+        break;
+    case MH_ERROR:
+        snprintf(buf, cap, "%s", tr(M_SALE_HINT_ERROR));
+        *a = A_BOLD | A_REVERSE;
         break;
     case MH_FOUND:
         if (s->lookup_ok) {
@@ -386,7 +391,12 @@ static void sale_reset(struct kiosk *k, struct sale *s)
 static void meter_changed(struct kiosk *k, struct sale *s)
 {
     s->hint = meter_hint(k->ctx, s->meter.buf, &s->m);
-    if (s->hint != MH_FOUND || strcmp(s->looked_up, s->meter.buf) == 0)
+    if (s->hint == MH_ERROR) {
+        snprintf(s->lookup_err, sizeof s->lookup_err, "%s", k->ctx->err.message);
+        s->lookup_again = 1;
+        return;
+    }
+    if (s->hint != MH_FOUND || (strcmp(s->looked_up, s->meter.buf) == 0 && !s->lookup_again))
         return;
     /* a meter of this kiosk: match its driver and verify it, once */
     snprintf(s->looked_up, sizeof s->looked_up, "%s", s->meter.buf);
@@ -394,6 +404,7 @@ static void meter_changed(struct kiosk *k, struct sale *s)
     uv_status st = vend_lookup(k->ctx, s->meter.buf, &s->q);
     ui_check_fatal(k, st);
     s->lookup_ok = st == UVS_OK;
+    s->lookup_again = st == UVS_STORE;
     snprintf(s->lookup_err, sizeof s->lookup_err, "%s", st == UVS_OK ? "" : k->ctx->err.message);
 }
 
@@ -602,9 +613,11 @@ void screen_sale(struct kiosk *k)
                 continue;
             }
             if (c == K_ENTER) {
+                if (s->lookup_again) /* the store failed (a full disk): look again */
+                    meter_changed(k, s);
                 if (s->hint == MH_FOUND && s->lookup_ok)
                     s->step = S_AMOUNT;
-                else if (s->hint == MH_FOUND)
+                else if (s->hint == MH_FOUND || s->hint == MH_ERROR)
                     ui_msg(k, MSG_ERR, s->lookup_err);
                 else if (s->hint == MH_BAD_CHECK)
                     ui_msg(k, MSG_ERR, tr(M_SALE_HINT_BADCHECK));

@@ -399,11 +399,28 @@ static int wait_big_enough(struct kiosk *k)
     return 1;
 }
 
+/* Between actions (no transaction open): what the last action changed is
+   written to the database files (nothing is done when nothing changed), so
+   a full disk shows at the next action rather than thousands of sales
+   later. A database stopped by a failed write is opened again with
+   recovery, as soon as space has been freed; until then every action says
+   why. The error slot is left as it was: this is no action of the clerk. */
+static void store_between_actions(struct kiosk *k)
+{
+    struct uv_error saved = k->ctx->err;
+    if (store_needs_recovery(&k->ctx->store))
+        store_recover(&k->ctx->store, &k->ctx->err);
+    else
+        store_checkpoint(&k->ctx->store, &k->ctx->err);
+    k->ctx->err = saved;
+}
+
 /* The next key; once: give up (K_NONE) after one input timeout. */
 static int next_key(struct kiosk *k, int once)
 {
     if (k->unwind)
         return K_UNWIND;
+    store_between_actions(k);
     if (too_small() && !wait_big_enough(k))
         return K_UNWIND;
     for (;;) {
@@ -413,6 +430,8 @@ static int next_key(struct kiosk *k, int once)
             k->unwind = UNWIND_QUIT;
             return K_UNWIND;
         }
+        if (store_needs_recovery(&k->ctx->store))
+            store_between_actions(k); /* space may have been freed meanwhile */
         double now = ui_now();
         if (r == ERR) { /* a timeout without a key (or a signal) */
             char c[32];
@@ -517,6 +536,10 @@ void ui_fatal(struct kiosk *k, const char *text)
 
 void ui_check_fatal(struct kiosk *k, uv_status st)
 {
+    /* a full disk is for the clerk to see, not the end of the kiosk: the
+       database is recovered before the next action */
+    if (st == UVS_STORE && store_needs_recovery(&k->ctx->store))
+        return;
     if (st == UVS_STORE || st == UVS_NOMEM) {
         k->exit_status = (int)st;
         ui_fatal(k, k->ctx->err.message[0] ? k->ctx->err.message : uv_status_name(st));

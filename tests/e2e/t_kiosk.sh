@@ -781,3 +781,67 @@ test_kiosk_card_sale() {
   expect_rc 0 uv card pending
   expect_no_out "5000000001"
 }
+
+# The disk fills while the kiosk runs: the clerk sees why the sale cannot be
+# made, the kiosk keeps running, and once space is freed it sells again.
+kiosk_full_disk() {
+  mkdir -p "$T/disk/kiosk"
+  ln -s "$T/disk/kiosk" "$T/kiosk"
+  demo_kiosk
+  kiosk_start
+  login clerk1 1111
+  sell 01234567897 10.00
+  local tokens=1 i full="disk (holding the database )?is full"
+  keys Enter # a new sale
+  wait_for "Type the meter number"
+  fill_disk
+  # sales go on in the room Berkeley DB holds; what each one changed is
+  # written when the kiosk waits for the next key, and soon a page needs
+  # room that is not there: the next step says so
+  for i in $(seq 1 40); do
+    typed 01234567897
+    wait_for "Found|Cannot read the meters"
+    if grep -q "Cannot read the meters" <<<"$SCREEN"; then
+      keys Enter
+      wait_for "$full"
+      break
+    fi
+    keys Enter
+    wait_for "Type the amount paid|$full"
+    grep -Eq -- "$full" <<<"$SCREEN" && break
+    typed 10.00; keys Enter
+    wait_for "Enter or F10: sell and issue the token|$full"
+    grep -Eq -- "$full" <<<"$SCREEN" && break
+    keys Enter
+    wait_for "TOKEN  [0-9]{4} [0-9]{4}|$full"
+    grep -Eq -- "$full" <<<"$SCREEN" && break
+    tokens=$((tokens + 1))
+    keys Enter
+    wait_for "Type the meter number"
+  done
+  grep -Eq -- "$full" <<<"$SCREEN" || die "40 sales on a full disk and no word of it"
+  echo "# sales made on the full disk before the kiosk said it was full: $((tokens - 1))"
+  not_on_screen "TOKEN  [0-9]{4}"
+  not_on_screen "cannot continue"
+  sleep 0.5
+  alive || die "the kiosk ended on a full disk"
+  free_disk
+  # the same step again: the database is recovered first
+  keys Enter
+  if grep -q "Type the meter number" <<<"$SCREEN"; then
+    wait_for "Type the amount paid"
+    typed 10.00; keys Enter
+    wait_for "Enter or F10: sell and issue the token"
+    keys Enter
+  elif grep -q "Type the amount paid" <<<"$SCREEN"; then
+    typed 10.00; keys Enter
+    wait_for "Enter or F10: sell and issue the token"
+    keys Enter
+  fi
+  wait_for "TOKEN  [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4} [0-9]{4}"
+  tokens=$((tokens + 1))
+  kiosk_stop
+  expect_rc 0 uv store verify
+  expect_out "receipts: $tokens, numbered 1..$tokens "
+}
+test_kiosk_full_disk_shows_why_and_keeps_running() { small_disk 24m kiosk_full_disk; }
