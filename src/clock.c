@@ -125,9 +125,12 @@ static void span_text(int64_t secs, char *buf, size_t cap)
     if (secs < 0)
         secs = -secs;
     if (secs < 3600) {
-        long long m = (secs + 59) / 60;
-        snprintf(buf, cap, "%lld minute%s", m, m == 1 ? "" : "s");
-        return;
+        long long m = (secs + 59) / 60; /* rounded up: 59 min 1 s and more is an hour */
+        if (m < 60) {
+            snprintf(buf, cap, "%lld minute%s", m, m == 1 ? "" : "s");
+            return;
+        }
+        secs = 3600;
     }
     if (secs >= 86400) {
         big = secs / 86400, small = secs % 86400 / 3600, bu = "day", su = "hour";

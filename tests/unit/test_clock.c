@@ -69,6 +69,11 @@ START_TEST(a_sale_raises_the_floor_and_a_clock_set_back_stops_sales)
     ck_assert(meter_get(ctx, NULL, METER, &m, 0) == UVS_OK);
     ck_assert_uint_eq(m.sales_count, 1);
     ck_assert_uint_eq(tu_audit_count(ctx, "clock.refused", NULL, 0), 1);
+    /* a second short of the hour reads as the hour, never "60 minutes" */
+    ctx->clock_offset = -3599;
+    ck_assert_int_eq(vend_sell(ctx, METER, "20.00", &r), UVS_REFUSED);
+    ck_assert_msg(strstr(ctx->err.message, "is 1 hour earlier"), "%s", ctx->err.message);
+    ctx->clock_offset = -3600;
     /* no token of any kind either */
     struct rec_mgmt g;
     ck_assert_int_eq(vend_mgmt(ctx, METER, UV_MGMT_CLEAR_TAMPER, 0, NULL, "lid", &g),
