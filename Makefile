@@ -172,7 +172,7 @@ valgrind: all $(BUILD)/unit-tests $(TEST_DRIVERS)
 	UNIVEND_TEST_DRIVERS=$(abspath $(BUILD))/test-drivers UNIVEND_DRIVERS=$(abspath $(BUILD))/drivers \
 	  UNIVEND_DRIVER_TIME_LIMIT_MS=60000 \
 	  CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-	  --child-silent-after-fork=yes \
+	  --child-silent-after-fork=yes --suppressions=tests/valgrind-bdb.supp \
 	  $(BUILD)/unit-tests
 	UNIVEND=$(abspath $(BUILD))/univend UNIVEND_DRIVER_TIME_LIMIT_MS=60000 VALGRIND=1 \
 	  tests/e2e/valgrind-sale
