@@ -42,8 +42,9 @@ CARDKEY_SRC := drivers/cardkey/cardkey.c
 MEMCARD_SRC := drivers/memcard/memcard_card.c
 CPUCARD_SRC := $(wildcard drivers/cpucard/*.c)
 CPUCARD_OBJ := $(CPUCARD_SRC:%.c=$(BUILD)/pic/%.o) $(CARDKEY_SRC:%.c=$(BUILD)/pic/%.o)
-# the logic and RF card drivers also share drivers/cardlib (master keys from
-# the key store or a SAM, APDUs, the shadowed card counter, known answers);
+# the memory, logic and RF card drivers also share drivers/cardlib (master
+# keys from the key store or a SAM, APDUs, the shadowed card counter, known
+# answers);
 # the simulator links their card layouts
 CARDLIB_SRC := $(wildcard drivers/cardlib/*.c)
 LOGIC_SRC := $(filter-out drivers/logiccard/logiccard_driver.c,$(wildcard drivers/logiccard/*.c))
@@ -116,7 +117,7 @@ $(BUILD)/drivers/cpucard.so: $(CPUCARD_OBJ)
 	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now $^ $(LDLIBS) -o $@
 
 $(BUILD)/drivers/memcard.so: $(BUILD)/pic/drivers/memcard/memcard_driver.o \
-    $(MEMCARD_SRC:%.c=$(BUILD)/pic/%.o) $(CARDKEY_SRC:%.c=$(BUILD)/pic/%.o)
+    $(MEMCARD_SRC:%.c=$(BUILD)/pic/%.o) $(CARDLIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -shared -Wl,-z,defs -Wl,-z,now $^ $(LDLIBS) -o $@
 

@@ -5,13 +5,19 @@
  *
  * Medium: memory card. Type codes: MEM-A1, MEM-A2.
  *
- * Settings (univend.conf, driver.memcard.NAME):
- *   key    key store reference of the utility's 16-byte master key
- *          (default memcard:master); card keys are derived from it and the
- *          card's serial (docs/cards.md) and wiped after each use
- *   alg    aes (default), 3des or sm4: derivation and CMAC
- *   keys   store (default; the kiosk's key store). sam is not offered for
- *          this card type.
+ * Settings (univend.conf, driver.memcard.NAME), read by drivers/cardlib's
+ * key source:
+ *   keys      store (default): the master key is in the kiosk's key store;
+ *             the card key is derived from it and the card's serial
+ *             (docs/cards.md) and wiped after each use.
+ *             sam: the master key is in a SAM in UV_SLOT_SAM (sam_reader),
+ *             which computes and checks every MAC; no key enters kiosk memory
+ *   key       key store reference of the utility's 16-byte master key
+ *             (default memcard:master)
+ *   alg       aes (default), 3des or sm4: derivation and CMAC (store; a SAM
+ *             slot carries its own)
+ *   sam_slot  the SAM key slot holding the master key (default 1); it must
+ *             allow DERIVE-MAC
  * Meter parameters: none.
  *
  * The card protects nothing itself: a MAC under the card key covers the
@@ -41,14 +47,15 @@
 #include <string.h>
 
 #include "../cardkey/cardkey.h"
+#include "../cardlib/cardio.h"
+#include "../cardlib/keysource.h"
 #include "../univend_driver.h"
 #include "memcard_card.h"
 
 struct mc_ctx {
     const struct uv_host_services *svc;
     void *host;
-    int alg;
-    char key_ref[64];
+    struct ks_source keys;       /* key store or SAM (drivers/cardlib) */
     char last_error[256];
     /* the card session (see the top of this file) */
     int armed;                   /* read_medium() read this card      */
@@ -84,8 +91,9 @@ static const char *mc_strerror(int rc)
     case UV_E_UNSUPPORTED: return "not a memory card of this layout";
     case UV_E_BUFFER_TOO_SMALL: return "buffer too small";
     case UV_E_PARAM: return "driver setting invalid";
-    case UV_E_KEY_MISSING: return "the memory card master key is not in the key store";
-    case UV_E_KEY_INVALID: return "the memory card master key is not 16 bytes";
+    case UV_E_KEY_MISSING: return "the memory card master key is not in the key store or SAM";
+    case UV_E_KEY_INVALID: return "the memory card master key is unusable (not 16 bytes, or a "
+                                  "SAM slot that does not allow MACs)";
     case UV_E_AMOUNT_RANGE: return "amount cannot be written to the card";
     case UV_E_VERIFY: return "the card's records do not verify (altered)";
     case UV_E_MEDIUM_ABSENT: return "no card, or the card was removed";
@@ -126,24 +134,31 @@ static int mc_open(const struct uv_host_services *svc, void *host, const struct 
         return UV_E_NOMEM;
     c->svc = svc;
     c->host = host;
-    c->alg = CARDKEY_AES;
-    snprintf(c->key_ref, sizeof c->key_ref, "memcard:master");
-    for (size_t i = 0; i < n_config; i++) {
-        const char *n = config[i].name, *v = config[i].value;
-        int ok = n && v;
-        if (ok && strcmp(n, "alg") == 0)
-            ok = (c->alg = cardkey_alg_parse(v)) != 0;
-        else if (ok && strcmp(n, "key") == 0)
-            ok = v[0] && strlen(v) < sizeof c->key_ref &&
-                 snprintf(c->key_ref, sizeof c->key_ref, "%s", v) > 0;
-        else if (ok && strcmp(n, "keys") == 0)
-            ok = strcmp(v, "store") == 0; /* no SAM mode for plain memory cards */
+    c->keys.svc = svc;
+    c->keys.host = host;
+    c->keys.alg = CARDKEY_AES;
+    c->keys.slot[0] = 1;
+    snprintf(c->keys.ref[0], sizeof c->keys.ref[0], "memcard:master");
+    int rc = UV_OK;
+    for (size_t i = 0; i < n_config && rc == UV_OK; i++) {
+        const char *n = config[i].name ? config[i].name : "", *v = config[i].value;
+        if (ks_option(&c->keys, n, v, &rc))
+            continue;
+        if (strcmp(n, "key") == 0 && v && v[0] && strlen(v) < KS_REF_MAX)
+            snprintf(c->keys.ref[0], sizeof c->keys.ref[0], "%s", v);
+        else if (strcmp(n, "sam_slot") == 0 && ks_parse_slot(v, &c->keys.slot[0]) == 0)
+            continue;
         else
-            ok = 0;
-        if (!ok) {
-            free(c);
-            return UV_E_PARAM;
-        }
+            rc = cio_fail(c->keys.err, UV_E_PARAM,
+                          "driver option '%s': the memory card driver takes keys (store|sam), "
+                          "alg (aes|3des|sm4), key (a key reference) and sam_slot (1-15)",
+                          n);
+    }
+    if (rc != UV_OK) {
+        if (svc->log)
+            svc->log(host, UV_LOG_ERROR, c->keys.err);
+        free(c);
+        return rc;
     }
     *ctx = c;
     return UV_OK;
@@ -166,38 +181,30 @@ static int have_channel(const struct mc_ctx *c)
            s->card_connect && s->card_transmit;
 }
 
-/* The card key for this card: derived from the master key, which is wiped
-   at once. */
-static int card_key(struct mc_ctx *c, const uint8_t serial[MC_SERIAL_LEN],
-                    uint8_t key[CARDKEY_LEN])
+/* A key source failure, with its detail for the clerk. */
+static int key_fail(struct mc_ctx *c, int rc)
 {
-    uint8_t master[64];
-    size_t len = 0;
-    int rc = c->svc->key_get(c->host, c->key_ref, master, sizeof master, &len);
-    if (rc == UV_E_BUFFER_TOO_SMALL || (rc == UV_OK && len != CARDKEY_LEN))
-        rc = UV_E_KEY_INVALID;
-    if (rc == UV_OK && cardkey_derive(c->alg, master, serial, MC_SERIAL_LEN, key) != 0)
-        rc = UV_E_CRYPTO;
-    c->svc->wipe(master, sizeof master);
-    if (rc == UV_E_KEY_MISSING || rc == UV_E_KEY_INVALID)
-        return set_error(c, rc, "key %s: %s", c->key_ref, mc_strerror(rc));
-    return rc == UV_OK ? UV_OK : set_error(c, rc, "card key derivation failed");
+    return set_error(c, rc, "%s", c->keys.err);
 }
 
-static int mac_ok(struct mc_ctx *c, const uint8_t key[CARDKEY_LEN], const uint8_t *in,
-                  size_t n, const uint8_t *mac)
+/* Where the master key is, for messages: "key memcard:master (aes)" or
+   "SAM slot 1". */
+static void key_where(const struct mc_ctx *c, char *out, size_t cap)
 {
-    return cardkey_cmac_check(c->alg, key, in, n, mac, MC_MAC_LEN);
+    if (c->keys.sam)
+        snprintf(out, cap, "SAM slot %u", c->keys.slot[0]);
+    else
+        snprintf(out, cap, "key %s (%s)", c->keys.ref[0], cardkey_alg_name(c->keys.alg));
 }
 
-static int make_mac(struct mc_ctx *c, const uint8_t key[CARDKEY_LEN], const uint8_t *in,
-                    size_t n, uint8_t *mac)
+/* Check an area's MAC under the card key (store: derived in memory and
+   wiped; sam: the SAM computes it): UV_OK it holds, UV_E_TOKEN_AUTH it does
+   not, or the key source's failure with its detail in last_error. */
+static int mac_check(struct mc_ctx *c, const uint8_t serial[MC_SERIAL_LEN], const uint8_t *in,
+                     size_t n, const uint8_t *mac)
 {
-    uint8_t m[CARDKEY_MAC_MAX];
-    if (cardkey_cmac(c->alg, key, in, n, m) != 0)
-        return set_error(c, UV_E_CRYPTO, "MAC computation failed");
-    memcpy(mac, m, MC_MAC_LEN);
-    return UV_OK;
+    int rc = ks_check(&c->keys, 0, serial, MC_SERIAL_LEN, in, n, mac, MC_MAC_LEN);
+    return rc == UV_OK || rc == UV_E_TOKEN_AUTH ? rc : key_fail(c, rc);
 }
 
 /* One APDU to the customer's card; transport failures keep the host's code. */
@@ -256,12 +263,12 @@ static int mc_read_medium(void *ctx, struct uv_medium_info *info)
 /* The card inserted for this sale, authenticated. */
 static int verify_card(struct mc_ctx *c, const struct uv_meter *meter, struct uv_medium_info *info)
 {
-    uint8_t all[MC_USED], key[CARDKEY_LEN], in[MC_MAC_INPUT_MAX];
+    uint8_t all[MC_USED], in[MC_MAC_INPUT_MAX];
     struct mc_ident id;
     struct mc_credit cr;
     struct mc_meter mr;
     struct mc_state shadow;
-    char serial[2 * MC_SERIAL_LEN + 1];
+    char serial[2 * MC_SERIAL_LEN + 1], where[KS_REF_MAX + 16];
     int rc = read_area(c, 0, MC_USED, all);
     if (rc != UV_OK)
         return rc;
@@ -271,35 +278,41 @@ static int verify_card(struct mc_ctx *c, const struct uv_meter *meter, struct uv
     mc_serial_text(id.serial, serial);
     if (meter->state_len && mc_state_parse(meter->state, meter->state_len, &shadow) != 0)
         return set_error(c, UV_E_STATE, "the stored state of meter %s is damaged", meter->number);
-    if ((rc = card_key(c, id.serial, key)) != UV_OK)
+    /* the identification first: a card of another key is a clone */
+    rc = mac_check(c, id.serial, in, mc_ident_mac_input(all + MC_IDENT, in), id.mac);
+    if (rc == UV_E_TOKEN_AUTH) {
+        key_where(c, where, sizeof where);
+        return set_error(c, UV_E_CARD_AUTH,
+                         "card %s: its identification does not verify under %s: a cloned card "
+                         "or another utility's",
+                         serial, where);
+    }
+    if (rc != UV_OK)
         return rc;
-    if (!mac_ok(c, key, in, mc_ident_mac_input(all + MC_IDENT, in), id.mac)) {
-        rc = set_error(c, UV_E_CARD_AUTH,
-                       "card %s: its identification does not verify under key %s (%s): a "
-                       "cloned card or another utility's",
-                       serial, c->key_ref, cardkey_alg_name(c->alg));
-        goto out;
-    }
-    if (mc_credit_parse(all + MC_CREDIT, MC_CREDIT_LEN, &cr) != MC_OK ||
-        !mac_ok(c, key, in, mc_credit_mac_input(all + MC_CREDIT, in), cr.mac)) {
-        rc = set_error(c, UV_E_VERIFY, "card %s: the credit record was altered (its MAC is wrong)",
-                       serial);
-        goto out;
-    }
+    if (mc_credit_parse(all + MC_CREDIT, MC_CREDIT_LEN, &cr) != MC_OK)
+        rc = UV_E_TOKEN_AUTH;
+    else
+        rc = mac_check(c, id.serial, in, mc_credit_mac_input(all + MC_CREDIT, in), cr.mac);
+    if (rc == UV_E_TOKEN_AUTH)
+        return set_error(c, UV_E_VERIFY,
+                         "card %s: the credit record was altered (its MAC is wrong)", serial);
+    if (rc != UV_OK)
+        return rc;
     if (meter->state_len && memcmp(shadow.serial, id.serial, MC_SERIAL_LEN) == 0 &&
-        cr.counter < shadow.counter) {
-        rc = set_error(c, UV_E_REPLAY,
-                       "card %s holds credit record %u, but this kiosk wrote record %u to it: "
-                       "a copied or rolled-back card",
-                       serial, cr.counter, shadow.counter);
-        goto out;
-    }
-    if (mc_meter_parse(all + MC_METER, MC_METER_LEN, &mr) != MC_OK ||
-        (mr.present && !mac_ok(c, key, in, mc_meter_mac_input(all + MC_METER, in), mr.mac))) {
-        rc = set_error(c, UV_E_VERIFY, "card %s: the meter's report was altered (its MAC is wrong)",
-                       serial);
-        goto out;
-    }
+        cr.counter < shadow.counter)
+        return set_error(c, UV_E_REPLAY,
+                         "card %s holds credit record %u, but this kiosk wrote record %u to it: "
+                         "a copied or rolled-back card",
+                         serial, cr.counter, shadow.counter);
+    if (mc_meter_parse(all + MC_METER, MC_METER_LEN, &mr) != MC_OK)
+        rc = UV_E_TOKEN_AUTH;
+    else if (mr.present)
+        rc = mac_check(c, id.serial, in, mc_meter_mac_input(all + MC_METER, in), mr.mac);
+    if (rc == UV_E_TOKEN_AUTH)
+        return set_error(c, UV_E_VERIFY,
+                         "card %s: the meter's report was altered (its MAC is wrong)", serial);
+    if (rc != UV_OK)
+        return rc;
     memcpy(c->credit_area, all + MC_CREDIT, MC_CREDIT_LEN);
     c->credit = cr;
     c->pending = cr.amount && !(mr.present && mr.loaded == cr.sequence) ? cr.amount : 0;
@@ -330,10 +343,7 @@ static int verify_card(struct mc_ctx *c, const struct uv_meter *meter, struct uv
                  mr.tamper & MC_TAMPER_MAGNET ? " magnet" : "",
                  mr.tamper & MC_TAMPER_BYPASS ? " bypass" : "");
     c->verified = 1;
-    rc = UV_OK;
-out:
-    c->svc->wipe(key, sizeof key);
-    return rc;
+    return UV_OK;
 }
 
 static int mc_verify(void *ctx, const struct uv_meter *meter, struct uv_medium_info *info)
@@ -346,18 +356,20 @@ static int mc_verify(void *ctx, const struct uv_meter *meter, struct uv_medium_i
     if (c->armed && strcmp(meter->number, c->id.meter) == 0 && have_channel(c))
         return verify_card(c, meter, info);
     /* no card of this meter in the reader (the meter is being added): the
-       master key must be there */
-    size_t len = 0;
-    int rc = c->svc->key_get(c->host, c->key_ref, NULL, 0, &len);
-    if (rc == UV_OK && len != CARDKEY_LEN)
-        rc = UV_E_KEY_INVALID;
+       master key must be there (in sam mode the SAM is asked with a card) */
+    int rc = ks_ready(&c->keys, 1);
     if (rc != UV_OK)
-        return set_error(c, rc, "key %s: %s", c->key_ref, mc_strerror(rc));
+        return key_fail(c, rc);
     if (meter->state_len && meter->state_len != MC_STATE_LEN)
         return set_error(c, UV_E_STATE, "the stored state of meter %s is damaged", meter->number);
-    snprintf(info->summary, sizeof info->summary,
-             "memory card meter (%s keys); its card is checked when inserted",
-             cardkey_alg_name(c->alg));
+    if (c->keys.sam)
+        snprintf(info->summary, sizeof info->summary,
+                 "memory card meter (key in SAM slot %u); its card is checked when inserted",
+                 c->keys.slot[0]);
+    else
+        snprintf(info->summary, sizeof info->summary,
+                 "memory card meter (%s keys); its card is checked when inserted",
+                 cardkey_alg_name(c->keys.alg));
     return UV_OK;
 }
 
@@ -378,7 +390,7 @@ static int mc_issue_credit(void *ctx, const struct uv_meter *meter,
     c->verified = 0; /* one write per verification */
     if (req->amount > UINT64_MAX - c->pending || c->credit.counter == UINT32_MAX)
         return set_error(c, UV_E_AMOUNT_RANGE, "the card cannot hold more credit");
-    uint8_t now[MC_CREDIT_LEN], area[MC_CREDIT_LEN], key[CARDKEY_LEN], in[MC_MAC_INPUT_MAX];
+    uint8_t now[MC_CREDIT_LEN], area[MC_CREDIT_LEN], in[MC_MAC_INPUT_MAX];
     uint8_t cmd[5 + MC_CREDIT_LEN], resp[UV_RESPONSE_MAX];
     size_t rn = 0;
     /* nothing may have changed on the card since it was checked */
@@ -393,11 +405,9 @@ static int mc_issue_credit(void *ctx, const struct uv_meter *meter,
         .counter = c->credit.counter + 1,
     };
     mc_credit_build(&cr, area);
-    if ((rc = card_key(c, c->id.serial, key)) == UV_OK)
-        rc = make_mac(c, key, in, mc_credit_mac_input(area, in), area + MC_RECORD_MAC_AT);
-    c->svc->wipe(key, sizeof key);
-    if (rc != UV_OK)
-        return rc;
+    if ((rc = ks_mac(&c->keys, 0, c->id.serial, MC_SERIAL_LEN, in, mc_credit_mac_input(area, in),
+                     area + MC_RECORD_MAC_AT, MC_MAC_LEN)) != UV_OK)
+        return key_fail(c, rc);
     /* the one write of the sale */
     if ((rc = xfer(c, cmd, mc_cmd_update(MC_CREDIT, area, MC_CREDIT_LEN, cmd), resp, &rn,
                    "writing the credit to the card")) != UV_OK)
