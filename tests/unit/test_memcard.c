@@ -3,12 +3,17 @@
  * vectors computed independently (Python's cryptography package: AES, SM4,
  * two-key 3DES, CMAC), and the plain memory card's layout codec
  * (drivers/memcard/memcard_card.c): byte positions, round trips and every
- * way a card's bytes or a reader's answer can be malformed.
+ * way a card's bytes or a reader's answer can be malformed. Then the built
+ * driver (memcard.so) with its master key in a SAM (keys = sam), against the
+ * card and SAM emulations of tests/cardsim in process (tests/unit/cardhost.h).
  */
 #include <check.h>
+#include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cardhost.h"
 #include "cardkey.h"
 #include "memcard_card.h"
 #include "testutil.h"
@@ -256,6 +261,294 @@ START_TEST(state_blob)
 }
 END_TEST
 
+/* ---- the driver with its master key in a SAM ---------------------------- */
+
+#define MASTER_STORE "000102030405060708090A0B0C0D0E0F"
+#define MASTER_SAM "F0E1D2C3B4A5968778695A4B3C2D1E0F"
+#define SERIAL "0A1B2C3D4E5F60"
+#define METER "01234567897"
+
+static char *dir;
+static char card_img[4200];
+static struct ch_host *h;
+static void *so;
+static const struct uv_driver *drv;
+static void *sam_ctx;   /* keys = sam, sam_slot = 2          */
+static void *store_ctx; /* keys = store, memcard:master      */
+static struct uv_meter meter;
+static uint8_t state[UV_STATE_MAX];
+static unsigned key_gets; /* the host's key store, asked how often */
+static int (*store_key_get)(void *, const char *, void *, size_t, size_t *);
+
+static int counting_key_get(void *host, const char *ref, void *buf, size_t cap, size_t *len)
+{
+    key_gets++;
+    return store_key_get(host, ref, buf, cap, len);
+}
+
+static void sam_setup(void)
+{
+    dir = tu_mkdtemp();
+    snprintf(card_img, sizeof card_img, "%s/card.img", dir);
+    h = ch_new();
+    ch_add_key(h, "memcard:master", MASTER_STORE);
+    store_key_get = h->svc.key_get;
+    h->svc.key_get = counting_key_get;
+    key_gets = 0;
+    drv = ch_load_driver("memcard.so", &so);
+    struct uv_param sam[] = {{"keys", "sam"}, {"sam_slot", "2"}};
+    ck_assert_int_eq(drv->open(&h->svc, h, sam, 2, &sam_ctx), UV_OK);
+    ck_assert_int_eq(drv->open(&h->svc, h, NULL, 0, &store_ctx), UV_OK);
+    memset(&meter, 0, sizeof meter);
+    meter.struct_size = sizeof meter;
+    meter.number = METER;
+    meter.type_code = "MEM-A1";
+    meter.state = state;
+}
+
+static void sam_teardown(void)
+{
+    drv->close(sam_ctx);
+    drv->close(store_ctx);
+    dlclose(so);
+    ch_free(h);
+    tu_rmrf(dir);
+    free(dir);
+}
+
+static void split(char *buf, char **argv, int *argc, int max)
+{
+    *argc = 0;
+    for (char *t = strtok(buf, " "); t && *argc < max; t = strtok(NULL, " "))
+        argv[(*argc)++] = t;
+}
+
+/* cardsim new memory: the customer's card, under master (alg aes unless
+   given), in the user slot */
+static void new_card(const char *master, const char *alg)
+{
+    char buf[256], *argv[8];
+    int argc;
+    snprintf(buf, sizeof buf, "serial=" SERIAL " meter=" METER " type=MEM-A1 key=%s alg=%s",
+             master, alg);
+    split(buf, argv, &argc, 8);
+    remove(card_img);
+    ck_assert_int_eq(sim_card_memory.personalise(card_img, argc, argv, stderr), 0);
+    ch_insert(h, UV_SLOT_USER, &sim_card_memory, card_img);
+}
+
+/* cardsim new sam: a SAM (personalised once, so a new image each time) in
+   the SAM slot */
+static void new_sam(const char *args)
+{
+    static int n_sams;
+    char path[4300], buf[256], *argv[8];
+    int argc;
+    snprintf(path, sizeof path, "%s/sam%d.img", dir, ++n_sams);
+    snprintf(buf, sizeof buf, "%s", args);
+    split(buf, argv, &argc, 8);
+    ck_assert_int_eq(sim_card_sam.personalise(path, argc, argv, stderr), 0);
+    ch_insert(h, UV_SLOT_SAM, &sim_card_sam, path);
+}
+
+/* cardsim meter memory: the meter takes the credit and reports on the card */
+static void meter_visit(const char *args, char *out, size_t cap)
+{
+    char buf[256], *argv[8];
+    int argc;
+    snprintf(buf, sizeof buf, "%s", args);
+    split(buf, argv, &argc, 8);
+    FILE *f = fmemopen(out, cap, "w");
+    ck_assert_ptr_nonnull(f);
+    int rc = sim_card_memory.meter(card_img, argc, argv, f);
+    fclose(f);
+    ck_assert_msg(rc == 0, "the meter refused the card: %s", out);
+    ch_reinsert(h, UV_SLOT_USER);
+}
+
+/* The host's card sale up to the write: read_medium(), then verify(). */
+static int identify(void *ctx, struct uv_medium_info *info)
+{
+    memset(info, 0, sizeof *info);
+    info->struct_size = sizeof *info;
+    int rc = drv->read_medium(ctx, info);
+    if (rc != UV_OK)
+        return rc;
+    memset(info, 0, sizeof *info);
+    info->struct_size = sizeof *info;
+    return drv->verify(ctx, &meter, info);
+}
+
+static int issue(void *ctx, uint64_t amount, uint64_t seq, struct uv_issue_result *r)
+{
+    struct uv_credit_request req = {sizeof req, UV_CREDIT_ELECTRICITY, amount, seq};
+    memset(r, 0, sizeof *r);
+    r->struct_size = sizeof *r;
+    int rc = drv->issue_credit(ctx, &meter, &req, r);
+    if (rc == UV_OK) {
+        memcpy(state, r->state, r->state_len);
+        meter.state_len = r->state_len;
+    }
+    return rc;
+}
+
+/* A sale with the master key in SAM slot 2 (none of it in the key store):
+   the SAM checks the identification and credit record, makes the new
+   record's MAC, and the meter, holding the master itself, accepts it; its
+   report is checked by the SAM on the next sale. Both aes and 3des slots. */
+START_TEST(sam_sale)
+{
+    static const char *const algs[] = {"aes", "3des"};
+    for (size_t i = 0; i < 2; i++) {
+        char args[128], out[256];
+        snprintf(args, sizeof args, "slot2=%s:" MASTER_SAM ":mac", algs[i]);
+        new_sam(args);
+        new_card(MASTER_SAM, algs[i]);
+        meter.state_len = 0;
+        unsigned apdus = h->apdus, writes = h->writes;
+        struct uv_medium_info info;
+        struct uv_issue_result r;
+        ck_assert_int_eq(identify(sam_ctx, &info), UV_OK);
+        ck_assert_ptr_nonnull(strstr(info.summary, "record 0"));
+        ck_assert_int_eq(issue(sam_ctx, 28900, 7, &r), UV_OK);
+        ck_assert_uint_eq(r.medium_written, 1);
+        ck_assert_str_eq(r.token_id, SERIAL "/1");
+        ck_assert_uint_eq(h->writes, writes + 1);
+        /* the identification read, the whole read and 2 DERIVE-MACs (no
+           meter report yet); the read before the write, 1 DERIVE-MAC, the
+           write, the read back */
+        ck_assert_uint_eq(h->apdus - apdus, 8);
+        snprintf(args, sizeof args, "key=" MASTER_SAM " alg=%s use=900", algs[i]);
+        meter_visit(args, out, sizeof out);
+        ck_assert_ptr_nonnull(strstr(out, "took 28900 Wh of purchase 7"));
+        ck_assert_int_eq(identify(sam_ctx, &info), UV_OK);
+        ck_assert(info.flags & UV_INFO_METER_DATA);
+        ck_assert_uint_eq(info.meter_remaining, 28000);
+        ck_assert_int_eq(issue(sam_ctx, 1000, 8, &r), UV_OK);
+        ck_assert_str_eq(r.token_id, SERIAL "/2");
+        ck_assert_uint_eq(key_gets, 0); /* the key store was never asked */
+        /* the store's master is not this card's: store mode refuses it */
+        ck_assert_int_eq(identify(store_ctx, &info), UV_E_CARD_AUTH);
+        ck_assert_uint_gt(key_gets, 0);
+        key_gets = 0;
+    }
+}
+END_TEST
+
+/* A card personalised under another master (the key store's): the SAM's
+   MAC of its identification differs, the card is refused as a clone and
+   nothing is written. */
+START_TEST(sam_clone_refused)
+{
+    new_sam("slot2=aes:" MASTER_SAM ":mac");
+    new_card(MASTER_STORE, "aes");
+    struct uv_medium_info info;
+    struct uv_issue_result r;
+    ck_assert_int_eq(identify(sam_ctx, &info), UV_E_CARD_AUTH);
+    ck_assert_ptr_nonnull(strstr(drv->last_error(sam_ctx),
+                                 "card " SERIAL ": its identification does not verify under "
+                                 "SAM slot 2: a cloned card"));
+    ck_assert_int_eq(issue(sam_ctx, 1000, 1, &r), UV_E_MEDIUM_ABSENT);
+    ck_assert_uint_eq(h->writes, 0);
+    ck_assert_uint_eq(key_gets, 0);
+    /* the same card is good in store mode */
+    ck_assert_int_eq(identify(store_ctx, &info), UV_OK);
+    key_gets = 0;
+    /* and an altered credit record is caught by the SAM too */
+    new_card(MASTER_SAM, "aes");
+    struct sim_image img;
+    uint8_t mem[MC_SIZE];
+    ck_assert_int_eq(image_load(&img, card_img, 0), 0);
+    ck_assert_int_eq(image_get_bin(&img, "mem", mem, sizeof mem), MC_SIZE);
+    mem[MC_CREDIT + 11] = 0x99; /* credit put in by hand */
+    ck_assert_int_eq(image_set_bin(&img, "mem", mem, sizeof mem), 0);
+    ck_assert_int_eq(image_save(&img), 0);
+    ch_reinsert(h, UV_SLOT_USER);
+    ck_assert_int_eq(identify(sam_ctx, &info), UV_E_VERIFY);
+    ck_assert_ptr_nonnull(strstr(drv->last_error(sam_ctx), "credit record was altered"));
+    ck_assert_uint_eq(h->writes, 0);
+    ck_assert_uint_eq(key_gets, 0);
+}
+END_TEST
+
+/* No SAM in its reader, or none with the key slot: the clerk is told, the
+   card is not touched. A meter added without its card is accepted (the SAM
+   is asked when the card comes). */
+START_TEST(sam_missing)
+{
+    new_card(MASTER_SAM, "aes");
+    struct uv_medium_info info;
+    ck_assert_int_eq(identify(sam_ctx, &info), UV_E_KEY_MISSING);
+    ck_assert_ptr_nonnull(strstr(drv->last_error(sam_ctx), "there is no SAM in the SAM reader"));
+    ck_assert_ptr_nonnull(strstr(drv->strerror(UV_E_KEY_MISSING), "SAM"));
+    new_sam("slot1=aes:" MASTER_SAM ":mac");
+    ck_assert_int_eq(identify(sam_ctx, &info), UV_E_KEY_MISSING);
+    ck_assert_ptr_nonnull(strstr(drv->last_error(sam_ctx), "the SAM has no key in slot 2"));
+    ck_assert_uint_eq(h->writes, 0);
+    /* a meter being added: no card of it read, keys = sam needs no store key */
+    memset(&info, 0, sizeof info);
+    info.struct_size = sizeof info;
+    meter.number = "04123456789";
+    ck_assert_int_eq(drv->verify(sam_ctx, &meter, &info), UV_OK);
+    ck_assert_ptr_nonnull(strstr(info.summary, "key in SAM slot 2"));
+    ck_assert_uint_eq(key_gets, 0);
+    /* the SAM taken out between the check and the write: nothing written */
+    meter.number = METER;
+    new_sam("slot2=aes:" MASTER_SAM ":mac");
+    ck_assert_int_eq(identify(sam_ctx, &info), UV_OK);
+    ch_pull(h, UV_SLOT_SAM);
+    struct uv_issue_result r;
+    ck_assert_int_eq(issue(sam_ctx, 1000, 1, &r), UV_E_KEY_MISSING);
+    ck_assert_uint_eq(r.medium_written, 0);
+    ck_assert_uint_eq(h->writes, 0);
+}
+END_TEST
+
+/* A SAM slot personalised without DERIVE-MAC (encryption only, or export
+   only) cannot serve the memory card: UV_E_KEY_INVALID, said plainly. */
+START_TEST(sam_slot_without_mac_use)
+{
+    new_card(MASTER_SAM, "aes");
+    struct uv_medium_info info;
+    new_sam("slot2=aes:" MASTER_SAM ":enc:dec");
+    ck_assert_int_eq(identify(sam_ctx, &info), UV_E_KEY_INVALID);
+    ck_assert_ptr_nonnull(strstr(drv->last_error(sam_ctx), "SAM slot 2 does not allow this use"));
+    new_sam("slot2=aes:" MASTER_SAM ":enc:export");
+    ck_assert_int_eq(identify(sam_ctx, &info), UV_E_KEY_INVALID);
+    ck_assert_uint_eq(h->writes, 0);
+    new_sam("slot2=aes:" MASTER_SAM ":mac");
+    ck_assert_int_eq(identify(sam_ctx, &info), UV_OK);
+}
+END_TEST
+
+/* The options the key source reads, and the ones it refuses. */
+START_TEST(sam_options)
+{
+    void *c = NULL;
+    static const struct uv_param bad[][1] = {
+        {{"keys", "hsm"}}, {{"sam_slot", "16"}}, {{"sam_slot", "0"}}, {{"alg", "des"}},
+        {{"key", ""}},     {{"colour", "red"}},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+        ck_assert_msg(drv->open(&h->svc, h, bad[i], 1, &c) == UV_E_PARAM, "%s=%s accepted",
+                      bad[i][0].name, bad[i][0].value);
+    struct uv_param good[] = {{"keys", "sam"}, {"sam_slot", "15"}, {"alg", "sm4"},
+                              {"key", "utility:7"}};
+    ck_assert_int_eq(drv->open(&h->svc, h, good, 4, &c), UV_OK);
+    new_sam("slot15=sm4:" MASTER_SAM ":mac");
+    new_card(MASTER_SAM, "sm4");
+    struct uv_medium_info info;
+    ck_assert_int_eq(identify(c, &info), UV_OK);
+    drv->close(c);
+    /* store mode with a key that is not there */
+    struct uv_param missing[] = {{"keys", "store"}, {"key", "nowhere"}};
+    ck_assert_int_eq(drv->open(&h->svc, h, missing, 2, &c), UV_OK);
+    ck_assert_int_eq(identify(c, &info), UV_E_KEY_MISSING);
+    ck_assert_ptr_nonnull(strstr(drv->last_error(c), "univend key add nowhere"));
+    drv->close(c);
+}
+END_TEST
+
 Suite *memcard_suite(void)
 {
     Suite *s = suite_create("memcard");
@@ -268,5 +561,13 @@ Suite *memcard_suite(void)
     tcase_add_test(tc, reader_answers_and_commands);
     tcase_add_test(tc, state_blob);
     suite_add_tcase(s, tc);
+    TCase *sam = tcase_create("sam");
+    tcase_add_checked_fixture(sam, sam_setup, sam_teardown);
+    tcase_add_test(sam, sam_sale);
+    tcase_add_test(sam, sam_clone_refused);
+    tcase_add_test(sam, sam_missing);
+    tcase_add_test(sam, sam_slot_without_mac_use);
+    tcase_add_test(sam, sam_options);
+    suite_add_tcase(s, sam);
     return s;
 }
