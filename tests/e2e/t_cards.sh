@@ -85,6 +85,37 @@ test_card_sale_and_meter_readback() {
   expect_rc 0 uv store verify
 }
 
+# driver.memcard.keys = sam: the master key is only in the SAM on the
+# second slot (the key store holds another); the SAM checks the card's MACs
+# and makes the new record's, and the meter, holding the master, takes it
+test_card_sale_with_sam() {
+  card_env
+  card_kiosk
+  local sam_key=F0E1D2C3B4A5968778695A4B3C2D1E0F
+  {
+    echo "sam_reader = $SAM_READER"
+    echo "driver.memcard.keys = sam"
+    echo "driver.memcard.sam_slot = 2"
+  } >>"$T/kiosk/univend.conf"
+  card_new sam sam slot2=aes:$sam_key:mac
+  card_insert sam 1
+  mc_card c1 $MC_SERIAL $METER MEM-A1 $sam_key
+  card_insert c1
+  expect_rc 0 uv sell --card 50.00
+  expect_out "^CARD WRITTEN: card $MC_SERIAL carries the credit of receipt 1$"
+  [ "$(grep -c "> 801002" "$T/sam.log")" -ge 3 ] || die "the SAM did not make the MACs: $(cat "$T/sam.log")"
+  card_remove
+  OUT=$(card_meter c1 key=$sam_key)
+  expect_out "took 28900 Wh of purchase 1"
+  # a card made under another key (the key store's) is not this SAM's
+  mc_card c2
+  card_insert c2
+  expect_rc 6 uv sell --card 10.00
+  expect_out "its identification does not verify under SAM slot 2: a cloned card"
+  audit_has "card.refused .*does not verify under SAM slot 2"
+  [ "$(receipt_count)" -eq 1 ] || die "expected only the first receipt"
+}
+
 test_card_tamper_report() {
   card_env
   card_kiosk
