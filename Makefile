@@ -211,9 +211,10 @@ $(FUZZ_BUILD)/fuzz_instruct: tests/fuzz/fuzz_instruct.c $(CORE_SRC)
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $(PCSC_CFLAGS) $^ $(PCSC_LIBS) $(LDLIBS) -o $@
 
-# the memory card driver itself, behind fake card answers
+# the memory card driver itself, behind fake card answers, its keys in the
+# store or in the simulator's SAM
 $(FUZZ_BUILD)/fuzz_memcard: tests/fuzz/fuzz_memcard.c drivers/memcard/memcard_driver.c \
-    $(MEMCARD_SRC) $(CARDKEY_SRC)
+    $(MEMCARD_SRC) $(CARDLIB_SRC) $(CARDKEY_SRC) tests/cardsim/card_sam.c tests/cardsim/image.c
 	@mkdir -p $(dir $@)
 	clang $(FUZZ_CFLAGS) $^ $(LDLIBS) -o $@
 

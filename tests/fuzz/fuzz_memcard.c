@@ -5,33 +5,45 @@
  * fuzzer's bytes as responses, and the layout parsers take the raw input.
  *
  * Input: byte 0 selects the algorithm (bits 0-1), a shadowed counter in the
- * meter's state (bit 2), and MAC repair (bit 3: answers shaped like the
- * card's areas get correct MACs under the card key, so the fuzzer gets past
- * authentication into the write path). Then the responses, each a 2-byte
- * big-endian length and that many bytes; when they run out the card is
- * "pulled" (UV_E_MEDIUM_ABSENT). Whatever happens, an UV_OK from
- * issue_credit must be a well-formed, confirmed card write.
+ * meter's state (bit 2), MAC repair (bit 3: answers shaped like the card's
+ * areas get correct MACs under the card key, so the fuzzer gets past
+ * authentication into the write path), keys = sam (bit 4: the master key is
+ * in SAM slot 1, the simulator's SAM of tests/cardsim/card_sam.c, which
+ * computes every MAC) and, with it, a SAM whose answers come from the input
+ * too (bit 5). Then the responses, each a 2-byte big-endian length and that
+ * many bytes; when they run out the card (or SAM) is "pulled"
+ * (UV_E_MEDIUM_ABSENT). Whatever happens, an UV_OK from issue_credit must be
+ * a well-formed, confirmed card write.
  */
 #include <gcrypt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../../drivers/cardkey/cardkey.h"
 #include "../../drivers/memcard/memcard_card.h"
 #include "../../drivers/univend_driver.h"
+#include "../cardsim/card.h"
 
 struct host {
     const uint8_t *p;
     size_t left;
     int alg, fix_macs;
+    int sam;                  /* 0 none, 1 the simulator's SAM, 2 scripted answers */
+    struct sim_card *sam_card;
     uint8_t key[CARDKEY_LEN]; /* the card key of the serial last seen */
     uint8_t written[MC_CREDIT_LEN];
     int have_written;
 };
 
 static const uint8_t master[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+#define MASTER_HEX "000102030405060708090A0B0C0D0E0F"
+
+/* The SAMs, personalised once: slot 1 holds master, for aes, 3des, sm4
+   (cardkey's algorithm numbers 1..3 index it). A SAM never writes its image. */
+static struct sim_card sams[4];
 
 static void h_log(void *h, int l, const char *m)
 {
@@ -79,9 +91,11 @@ static int h_wait(void *h, uint32_t s, int p, uint32_t t)
     (void)h, (void)s, (void)p, (void)t;
     return UV_OK;
 }
-static int h_connect(void *h, uint32_t s)
+static int h_connect(void *hp, uint32_t s)
 {
-    (void)h;
+    const struct host *h = hp;
+    if (s == UV_SLOT_SAM && h->sam)
+        return UV_OK;
     return s == UV_SLOT_USER ? UV_OK : UV_E_UNSUPPORTED;
 }
 static int h_atr(void *h, uint32_t s, uint8_t *a, size_t cap, size_t *len)
@@ -126,8 +140,20 @@ static int h_transmit(void *hp, uint32_t slot, const uint8_t *cmd, size_t cn, ui
                       size_t cap, size_t *rn)
 {
     struct host *h = hp;
-    if (slot != UV_SLOT_USER || cmd == NULL || cn < 4 || cn > UV_APDU_MAX || cap < UV_RESPONSE_MAX)
+    if ((slot != UV_SLOT_USER && !(slot == UV_SLOT_SAM && h->sam)) || cmd == NULL || cn < 4 ||
+        cn > UV_APDU_MAX || cap < UV_RESPONSE_MAX)
         __builtin_trap(); /* the driver must send well-formed commands */
+    if (slot == UV_SLOT_SAM && h->sam == 1) {
+        if (cmd[0] != 0x80 || cmd[1] != 0x10 || cmd[2] != 1)
+            __builtin_trap(); /* only DERIVE-MAC, with slot 1 */
+        uint8_t r[SIM_RESP_MAX];
+        size_t n = h->sam_card->ops->apdu(h->sam_card, cmd, cn, r);
+        if (n > cap)
+            __builtin_trap();
+        memcpy(resp, r, n);
+        *rn = n;
+        return UV_OK;
+    }
     if (cn == 5 + MC_CREDIT_LEN && cmd[1] == 0xD6) {
         memcpy(h->written, cmd + 5, MC_CREDIT_LEN);
         h->have_written = 1;
@@ -158,6 +184,22 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     gcry_control(GCRYCTL_INIT_SECMEM, 65536, 0);
     gcry_control(GCRYCTL_RESUME_SECMEM_WARN);
     gcry_control(GCRYCTL_INITIALIZATION_FINISHED, 0);
+    char dir[] = "/tmp/fuzz-memcard-XXXXXX", path[64], slot[64];
+    if (mkdtemp(dir) == NULL)
+        abort();
+    static const char *const algs[] = {"3des", "aes", "sm4"};
+    for (int a = 0; a < 3; a++) {
+        int n = cardkey_alg_parse(algs[a]);
+        snprintf(path, sizeof path, "%s/sam-%s.img", dir, algs[a]);
+        snprintf(slot, sizeof slot, "slot1=%s:" MASTER_HEX ":mac", algs[a]);
+        char *argv[] = {slot};
+        sams[n].ops = &sim_card_sam;
+        if (n < 1 || n > 3 || sim_card_sam.personalise(path, 1, argv, stderr) != 0 ||
+            image_load(&sams[n].img, path, 0) != 0 || sim_card_sam.reset(&sams[n]) != 0)
+            abort();
+        remove(path);
+    }
+    rmdir(dir);
     return 0;
 }
 
@@ -180,6 +222,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static const char *const algs[] = {"aes", "3des", "sm4", "aes"};
     struct host h = {.p = data + 1, .left = size - 1, .alg = 0, .fix_macs = (data[0] & 8) != 0};
     h.alg = cardkey_alg_parse(algs[data[0] & 3]);
+    h.sam = data[0] & 0x10 ? (data[0] & 0x20 ? 2 : 1) : 0;
+    h.sam_card = &sams[h.alg];
     uint8_t state[MC_STATE_LEN] = {1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 5};
     if ((data[0] & 4) && h.left >= 2 + 13) /* the shadow names the first answer's serial */
         memcpy(state + 1, h.p + 2 + 6, MC_SERIAL_LEN);
@@ -189,9 +233,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         .card_readers = h_readers, .card_wait = h_wait, .card_connect = h_connect,
         .card_atr = h_atr, .card_transmit = h_transmit, .card_disconnect = h_disconnect};
     const struct uv_driver *drv = univend_driver_entry(UV_ABI_MAJOR, UV_ABI_MINOR);
-    struct uv_param cfg[] = {{"alg", algs[data[0] & 3]}};
+    struct uv_param cfg[] = {{"alg", algs[data[0] & 3]}, {"keys", h.sam ? "sam" : "store"}};
     void *ctx = NULL;
-    if (drv->open(&svc, &h, cfg, 1, &ctx) != UV_OK)
+    if (drv->open(&svc, &h, cfg, 2, &ctx) != UV_OK)
         __builtin_trap();
     struct uv_medium_info info;
     memset(&info, 0, sizeof info);
