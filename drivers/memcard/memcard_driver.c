@@ -32,7 +32,8 @@
  * Card session: read_medium() reads the identification and arms the
  * session for that card's meter; verify() for that meter reads the card
  * again and authenticates it (verify() for any other meter, as when the
- * meter is added, checks only that the master key is there); issue_credit()
+ * meter is added, checks only that the master key is in the key store, or
+ * with keys = sam nothing: the SAM is asked with the card); issue_credit()
  * needs that verification, writes the credit record in one UPDATE BINARY
  * and reads it back: medium_written = 1 only when what it reads is what it
  * wrote. Credit the meter has not taken yet stays on the card: the new
