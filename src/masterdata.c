@@ -12,6 +12,7 @@
 #include "tariff.h"
 #include "tariffver.h"
 #include "typeindex.h"
+#include "drvproxy.h"
 #include "vend.h"
 
 int md_id_valid(const char *id)
@@ -240,11 +241,13 @@ uv_status meter_view(struct uv_ctx *ctx, const struct rec_meter *m, struct uv_pa
 uv_status driver_fail(struct uv_ctx *ctx, struct uv_loaded *d, int rc, uv_status st,
                       const char *doing)
 {
-    const char *msg = d->desc->strerror(rc);
-    const char *detail = d->dctx ? d->desc->last_error(d->dctx) : "";
+    if (rc == DRVPROXY_E_STOPPED) /* no answer: the host process was stopped */
+        return uv_fail(&ctx->err, st, "%s; %s", drvproxy_strerror(d, rc), doing);
+    char detail[UV_TEXT_MAX + 1];
+    snprintf(detail, sizeof detail, "%s", d->dctx ? d->desc->last_error(d->dctx) : "");
+    const char *msg = drvproxy_strerror(d, rc);
     return uv_fail(&ctx->err, st, "%s: %s: %s%s%s%s", d->info.name, doing, msg ? msg : "error",
-                   detail && *detail ? " (" : "", detail ? detail : "",
-                   detail && *detail ? ")" : "");
+                   *detail ? " (" : "", detail, *detail ? ")" : "");
 }
 
 uv_status meter_add(struct uv_ctx *ctx, struct rec_meter *m, FILE *out)

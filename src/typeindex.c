@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "clerks.h"
 #include "digest.h"
+#include "drvproxy.h"
 #include "drvsign.h"
 #include "services.h"
 #include "trust.h"
@@ -605,27 +606,6 @@ uv_status typeindex_check_file(struct uv_ctx *ctx, const char *file_arg, FILE *o
     return UVS_OK;
 }
 
-/* Open the driver's context, handing it its driver.<name>.* options. */
-static uv_status open_driver(struct uv_ctx *ctx, struct uv_loaded *l)
-{
-    struct uv_param cfg[UV_DRIVER_CONFIG_MAX];
-    size_t n = 0;
-    for (size_t i = 0; i < ctx->cfg.n_driver_opts; i++) {
-        if (strcmp(ctx->cfg.driver_opts[i].driver, l->info.name) == 0) {
-            cfg[n].name = ctx->cfg.driver_opts[i].name;
-            cfg[n].value = ctx->cfg.driver_opts[i].value;
-            n++;
-        }
-    }
-    int rc = l->desc->open(&ctx->svc, ctx, cfg, n, &l->dctx);
-    if (rc != UV_OK) {
-        l->dctx = NULL;
-        return uv_fail(&ctx->err, UVS_DRIVER, "driver %s would not open: %s", l->info.name,
-                       l->desc->strerror(rc));
-    }
-    return UVS_OK;
-}
-
 uv_status typeindex_match(struct uv_ctx *ctx, const char *code, struct uv_loaded **drv,
                           struct rec_typeidx *entry)
 {
@@ -658,20 +638,14 @@ uv_status typeindex_match_txn(struct uv_ctx *ctx, DB_TXN *txn, const char *code,
         return uv_fail(&ctx->err, UVS_DRIVER, "too many drivers loaded");
     st = check_entry(ctx, NULL, entry, path, sizeof path);
     struct uv_loaded *l = &ctx->loaded[ctx->n_loaded];
+    /* the driver runs in its own host process; univend holds a proxy */
     if (st == UVS_OK)
-        st = loader_load(path, entry->file, l, &ctx->err);
-    if (st == UVS_OK && memcmp(l->sha256, entry->sha256, 32) != 0) {
-        loader_unload(l);
-        st = uv_fail(&ctx->err, UVS_REFUSED, "driver file %s changed while loading; refused",
-                     entry->file);
-    }
+        st = drvproxy_start(ctx, path, entry->file, entry->sha256, l);
     if (st == UVS_OK && !info_has_code(&l->info, code)) {
         loader_unload(l);
         st = uv_fail(&ctx->err, UVS_REFUSED, "driver %s no longer claims type code %s",
                      entry->file, code);
     }
-    if (st == UVS_OK && (st = open_driver(ctx, l)) != UVS_OK)
-        loader_unload(l);
     if (st != UVS_OK) {
         if (txn == NULL) /* inside a transaction its owner reports the failure */
             audit_append(ctx, NULL, "driver.refused", code, "%s", ctx->err.message);

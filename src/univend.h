@@ -22,6 +22,8 @@
 
 #define UV_MAX_LOADED 32
 
+struct uv_drvhost;
+
 struct uv_ctx {
     char home[4096];             /* kiosk directory: univend.conf, db/     */
     struct uv_config cfg;
@@ -34,11 +36,13 @@ struct uv_ctx {
     FILE *log;                   /* driver and diagnostic messages         */
     int verbose;
     struct uv_host_services svc; /* handed to drivers                      */
-    struct uv_loaded loaded[UV_MAX_LOADED];
+    struct uv_loaded loaded[UV_MAX_LOADED]; /* each served by its own host process */
     size_t n_loaded;
     int64_t clock_offset;        /* supervisor's correction of the host's
                                     clock (clock.h), read from the store   */
     struct uv_cardchan cards;    /* the card readers (PC/SC), opened lazily */
+    struct uv_drvhost *drvhost;  /* set only inside a driver host process:
+                                    its channel back to univend (drvhost.c) */
 };
 
 /* Initialise a context for home (nothing opened yet). */

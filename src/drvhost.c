@@ -1,0 +1,401 @@
+/* drvhost.c — the child process that runs one driver for univend. */
+#include "drvhost.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "drvproto.h"
+
+#define HOST_FD 3
+
+struct uv_drvhost {
+    int fd;
+    uint32_t seq; /* of the call being served: key requests carry it */
+    uint8_t out[DRVP_FRAME_MAX + 4];
+    uint8_t in[DRVP_FRAME_MAX];  /* the call: the driver's arguments point into it */
+    uint8_t key[DRVP_FRAME_MAX]; /* a key reply, received while the call runs */
+};
+
+/* ---- cutting the child off from what it inherited ------------------------ */
+
+static void null_fd(int target)
+{
+    int fd = open("/dev/null", O_RDWR);
+    if (fd >= 0 && fd != target) {
+        dup2(fd, target);
+        close(fd);
+    }
+}
+
+/* Unmap every shared mapping inherited from univend: the Berkeley DB
+   environment's regions are file-backed shared memory, and a driver must
+   not be able to reach them even by stray pointer. */
+static void unmap_shared(void)
+{
+    FILE *f = fopen("/proc/self/maps", "re");
+    char line[512];
+    if (f == NULL)
+        return;
+    while (fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        char perms[8];
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && perms[3] == 's')
+            munmap((void *)lo, hi - lo);
+    }
+    fclose(f);
+}
+
+#if defined(__SANITIZE_ADDRESS__)
+#define UV_UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UV_UNDER_ASAN 1
+#endif
+#endif
+
+static void isolate(struct uv_ctx *ctx, int sock, pid_t parent)
+{
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the kiosk */
+    if (getppid() != parent)
+        _exit(1); /* the parent died before the line above */
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0); /* no core, no ptrace by others */
+    if (sock != HOST_FD) {
+        if (dup2(sock, HOST_FD) < 0)
+            _exit(1);
+        close(sock);
+    }
+    null_fd(STDIN_FILENO);
+    null_fd(STDOUT_FILENO);
+    if (getenv("UNIVEND_DRIVER_DEBUG") == NULL)
+        null_fd(STDERR_FILENO);
+    if (close_range(HOST_FD + 1, ~0u, 0) != 0)
+        for (int fd = HOST_FD + 1; fd < 1024; fd++)
+            close(fd);
+    /* the forked copies of univend's state that a driver must not use */
+    keystore_lock(&ctx->keys);
+    memset(&ctx->store, 0, sizeof ctx->store);
+    ctx->store_open = 0;
+    ctx->n_loaded = 0; /* the other drivers' proxies: their sockets are closed */
+    ctx->log = NULL;
+    unmap_shared();
+    struct rlimit core = {0, 0}, files = {64, 64};
+    setrlimit(RLIMIT_CORE, &core);
+    setrlimit(RLIMIT_NOFILE, &files);
+#ifndef UV_UNDER_ASAN
+    /* 1 GiB of address space (AddressSanitizer reserves terabytes of shadow) */
+    struct rlimit as = {1ul << 30, 1ul << 30};
+    if (getenv("UNIVEND_DRIVER_NO_AS_LIMIT") == NULL) /* valgrind needs its own room */
+        setrlimit(RLIMIT_AS, &as);
+#endif
+}
+
+/* ---- host services that cross the socket -------------------------------- */
+
+static int send_out(struct uv_drvhost *h, struct drvp_w *w)
+{
+    size_t n = drvp_end(w);
+    return n ? drvp_send(h->fd, h->out, n) : -1;
+}
+
+static void host_log(void *host, int level, const char *message)
+{
+    struct uv_ctx *ctx = host;
+    struct uv_drvhost *h = ctx->drvhost;
+    char line[DRVP_LOG_MAX + 1];
+    size_t n = message ? strnlen(message, DRVP_LOG_MAX) : 0;
+    for (size_t i = 0; i < n; i++)
+        line[i] = ((unsigned char)message[i] < 0x20 || message[i] == 0x7f) ? ' ' : message[i];
+    line[n] = '\0';
+    struct drvp_w w;
+    drvp_begin(&w, h->out, DRVP_LOG, h->seq);
+    drvp_put_u32(&w, (uint32_t)level);
+    drvp_put_str(&w, line);
+    if (send_out(h, &w) != 0)
+        _exit(1);
+}
+
+static int host_key_get(void *host, const char *ref, void *buf, size_t cap, size_t *len)
+{
+    struct uv_ctx *ctx = host;
+    struct uv_drvhost *h = ctx->drvhost;
+    if (ref == NULL || len == NULL)
+        return UV_E_ARG;
+    struct drvp_w w;
+    drvp_begin(&w, h->out, DRVP_KEY_REQ, h->seq);
+    drvp_put_str(&w, ref);
+    drvp_put_u8(&w, buf != NULL);
+    drvp_put_u64(&w, cap);
+    if (w.bad)
+        return UV_E_ARG;
+    if (send_out(h, &w) != 0)
+        _exit(1);
+    long n = drvp_recv(h->fd, h->key, -1);
+    struct drvp_r r;
+    if (n < 0 || drvp_open(&r, h->key, (size_t)n) != 0 || r.type != DRVP_KEY_REPLY ||
+        r.seq != h->seq)
+        _exit(1); /* univend went away or is not speaking to us */
+    int rc = (int)drvp_get_u32(&r);
+    uint64_t need = drvp_get_u64(&r);
+    uint8_t key[DRVP_KEY_MAX];
+    size_t got = 0;
+    drvp_get_bytes(&r, key, sizeof key, &got);
+    int bad = drvp_done(&r) != 0;
+    explicit_bzero(h->key, (size_t)n);
+    if (bad)
+        _exit(1);
+    if (rc == UV_OK) {
+        *len = (size_t)need;
+        if (buf && got != need)
+            rc = UV_E_KEY_INVALID;
+        else if (buf && cap < got)
+            rc = UV_E_BUFFER_TOO_SMALL;
+        else if (buf)
+            memcpy(buf, key, got);
+    }
+    explicit_bzero(key, sizeof key);
+    return rc;
+}
+
+/* ---- serving calls -------------------------------------------------------- */
+
+struct host_driver {
+    struct uv_loaded l;
+    struct uv_host_services svc;
+};
+
+static void last_error_of(const struct uv_loaded *l, char *dst)
+{
+    const char *e = l->desc->last_error(l->dctx);
+    size_t n = e ? strnlen(e, UV_TEXT_MAX) : 0;
+    for (size_t i = 0; i < n; i++)
+        dst[i] = ((unsigned char)e[i] < 0x20 || e[i] == 0x7f) ? '?' : e[i];
+    dst[n] = '\0';
+}
+
+/* A caller's output of size `size` as the driver sees it: struct_size as
+   the caller said, storage always the full structure. */
+static void *output(void *full, size_t full_size, uint32_t size)
+{
+    memset(full, 0, full_size);
+    if (size == 0)
+        return NULL;
+    uint32_t ss = size;
+    memcpy(full, &ss, sizeof ss);
+    return full;
+}
+
+static void reply(struct uv_drvhost *h, struct host_driver *hd, uint8_t type, int rc,
+                  const void *out)
+{
+    char le[UV_TEXT_MAX + 1];
+    struct drvp_w w;
+    last_error_of(&hd->l, le);
+    for (int attempt = 0; attempt < 2; attempt++) {
+        drvp_begin(&w, h->out, type | DRVP_REPLY, h->seq);
+        drvp_put_u32(&w, (uint32_t)rc);
+        drvp_put_str(&w, le);
+        switch (type) {
+        case DRVP_VERIFY:
+        case DRVP_READ_MEDIUM:
+            drvp_put_medium(&w, out);
+            break;
+        case DRVP_ISSUE_CREDIT:
+        case DRVP_ISSUE_MGMT:
+            drvp_put_issue(&w, out);
+            break;
+        case DRVP_DECODE:
+            drvp_put_token(&w, out);
+            break;
+        default:
+            break;
+        }
+        if (!w.bad)
+            break;
+        /* the driver's result cannot be carried: say so, with an empty one */
+        static const union {
+            struct uv_issue_result i;
+            struct uv_medium_info m;
+            struct uv_token_info t;
+        } empty;
+        rc = UV_E_FAILED;
+        snprintf(le, sizeof le, "the driver returned a malformed result (too many tokens, "
+                                "an unterminated text or too large a state)");
+        out = &empty;
+    }
+    if (send_out(h, &w) != 0)
+        _exit(1);
+}
+
+static void serve(struct uv_drvhost *h, struct host_driver *hd, struct drvp_r *r)
+{
+    const struct uv_driver *d = hd->l.desc;
+    void *dctx = hd->l.dctx;
+    struct drvp_meter m;
+    union {
+        struct uv_issue_result i;
+        struct uv_medium_info m;
+        struct uv_token_info t;
+    } out;
+    int rc = UV_E_UNSUPPORTED;
+    void *o;
+    switch (r->type) {
+    case DRVP_VERIFY:
+        drvp_get_meter(r, &m);
+        o = output(&out, sizeof out.m, drvp_get_u32(r));
+        if (drvp_done(r) == 0)
+            rc = d->verify(dctx, m.present ? &m.m : NULL, o);
+        break;
+    case DRVP_READ_MEDIUM:
+        o = output(&out, sizeof out.m, drvp_get_u32(r));
+        if (drvp_done(r) == 0 && d->read_medium)
+            rc = d->read_medium(dctx, o);
+        break;
+    case DRVP_ISSUE_CREDIT: {
+        struct uv_credit_request req = {sizeof req, 0, 0, 0};
+        drvp_get_meter(r, &m);
+        int has = drvp_get_u8(r);
+        req.kind = drvp_get_u32(r);
+        req.amount = drvp_get_u64(r);
+        req.sequence = drvp_get_u64(r);
+        o = output(&out, sizeof out.i, drvp_get_u32(r));
+        if (drvp_done(r) == 0)
+            rc = d->issue_credit(dctx, m.present ? &m.m : NULL, has ? &req : NULL, o);
+        break;
+    }
+    case DRVP_ISSUE_MGMT: {
+        struct uv_param ps[DRVP_PARAMS_MAX];
+        struct uv_mgmt_request req = {sizeof req, 0, 0, ps, 0};
+        drvp_get_meter(r, &m);
+        int has = drvp_get_u8(r);
+        req.op = drvp_get_u32(r);
+        req.arg = drvp_get_u64(r);
+        drvp_get_params(r, ps, DRVP_PARAMS_MAX, &req.n_params);
+        o = output(&out, sizeof out.i, drvp_get_u32(r));
+        if (drvp_done(r) == 0 && d->issue_mgmt)
+            rc = d->issue_mgmt(dctx, m.present ? &m.m : NULL, has ? &req : NULL, o);
+        break;
+    }
+    case DRVP_DECODE: {
+        drvp_get_meter(r, &m);
+        const char *token = drvp_get_str(r, DRVP_STR_MAX);
+        o = output(&out, sizeof out.t, drvp_get_u32(r));
+        if (drvp_done(r) == 0 && d->decode_token)
+            rc = d->decode_token(dctx, m.present ? &m.m : NULL, token, o);
+        break;
+    }
+    case DRVP_STRERROR: {
+        int code = (int)drvp_get_u32(r);
+        if (drvp_done(r) != 0)
+            _exit(1);
+        const char *t = d->strerror(code);
+        char text[UV_TEXT_MAX + 1];
+        size_t n = t ? strnlen(t, UV_TEXT_MAX) : 0;
+        for (size_t i = 0; i < n; i++)
+            text[i] = ((unsigned char)t[i] < 0x20 || t[i] == 0x7f) ? '?' : t[i];
+        text[n] = '\0';
+        struct drvp_w w;
+        drvp_begin(&w, h->out, DRVP_STRERROR | DRVP_REPLY, h->seq);
+        drvp_put_u32(&w, UV_OK);
+        drvp_put_str(&w, text);
+        if (send_out(h, &w) != 0)
+            _exit(1);
+        return;
+    }
+    default:
+        _exit(1); /* univend does not send that: something is wrong */
+    }
+    if (r->bad)
+        _exit(1);
+    reply(h, hd, r->type, rc, &out);
+    explicit_bzero(&out, sizeof out);
+}
+
+static void hello(struct uv_drvhost *h, uv_status st, const char *message,
+                  const struct uv_loaded *l)
+{
+    struct drvp_w w;
+    drvp_begin(&w, h->out, DRVP_HELLO, 0);
+    drvp_put_u32(&w, (uint32_t)st);
+    drvp_put_str(&w, message);
+    drvp_put_bytes(&w, l->sha256, sizeof l->sha256);
+    if (st == UVS_OK)
+        drvp_put_info(&w, &l->info);
+    if (send_out(h, &w) != 0 || st != UVS_OK)
+        _exit(st == UVS_OK ? 1 : 0);
+}
+
+/* Open the driver's context with its driver.<name>.* options. */
+static uv_status open_driver(struct uv_ctx *ctx, struct host_driver *hd, char *msg, size_t cap)
+{
+    struct uv_param cfg[UV_DRIVER_CONFIG_MAX];
+    size_t n = 0;
+    for (size_t i = 0; i < ctx->cfg.n_driver_opts && n < UV_DRIVER_CONFIG_MAX; i++) {
+        if (strcmp(ctx->cfg.driver_opts[i].driver, hd->l.info.name) == 0) {
+            cfg[n].name = ctx->cfg.driver_opts[i].name;
+            cfg[n].value = ctx->cfg.driver_opts[i].value;
+            n++;
+        }
+    }
+    int rc = hd->l.desc->open(&hd->svc, ctx, cfg, n, &hd->l.dctx);
+    if (rc != UV_OK || hd->l.dctx == NULL) {
+        const char *t = hd->l.desc->strerror(rc);
+        hd->l.dctx = NULL;
+        snprintf(msg, cap, "driver %s would not open: %.200s", hd->l.info.name,
+                 rc != UV_OK ? (t ? t : "error") : "no context returned");
+        return UVS_DRIVER;
+    }
+    return UVS_OK;
+}
+
+void drvhost_run(struct uv_ctx *ctx, int sock, pid_t parent, const char *path, const char *file,
+                 const uint8_t sha256[32])
+{
+    isolate(ctx, sock, parent);
+    struct uv_drvhost *h = calloc(1, sizeof *h);
+    struct host_driver *hd = calloc(1, sizeof *hd);
+    if (h == NULL || hd == NULL)
+        _exit(1);
+    h->fd = HOST_FD;
+    ctx->drvhost = h;
+    struct uv_error e = {0};
+    char msg[512];
+    hd->l.fd = -1;
+    uv_status st = loader_load(path, file, &hd->l, &e);
+    if (st != UVS_OK)
+        hello(h, st, e.message, &hd->l);
+    if (memcmp(hd->l.sha256, sha256, 32) != 0)
+        hello(h, UVS_REFUSED, "the driver file changed while it was loaded; refused", &hd->l);
+    char name[16];
+    snprintf(name, sizeof name, "uv-drv-%.8s", hd->l.info.name);
+    prctl(PR_SET_NAME, name, 0, 0, 0);
+    /* the host's services, with what needs univend itself sent over the
+       socket; the card channel (1.2) runs here, in the child */
+    hd->svc = ctx->svc;
+    hd->svc.log = host_log;
+    hd->svc.key_get = host_key_get;
+    if ((st = open_driver(ctx, hd, msg, sizeof msg)) != UVS_OK)
+        hello(h, st, msg, &hd->l);
+    hello(h, UVS_OK, "", &hd->l);
+    for (;;) {
+        long n = drvp_recv(h->fd, h->in, -1);
+        struct drvp_r r;
+        if (n < 0)
+            break; /* univend closed the socket: done */
+        if (drvp_open(&r, h->in, (size_t)n) != 0 || r.type == DRVP_BYE)
+            break;
+        h->seq = r.seq;
+        serve(h, hd, &r);
+        explicit_bzero(h->in, (size_t)n);
+    }
+    loader_unload(&hd->l); /* close() wipes the driver's keys */
+    _exit(0);
+}
