@@ -17,6 +17,7 @@
 #define HOST_FD 3
 
 struct uv_drvhost {
+    struct uv_ctx *ctx; /* the forked copy: its services and clock offset */
     int fd;
     uint32_t seq; /* of the call being served: key requests carry it */
     uint8_t out[DRVP_FRAME_MAX + 4];
@@ -247,6 +248,7 @@ static void serve(struct uv_drvhost *h, struct host_driver *hd, struct drvp_r *r
     } out;
     int rc = UV_E_UNSUPPORTED;
     void *o;
+    h->ctx->clock_offset = (int64_t)drvp_get_u64(r); /* every call carries it */
     switch (r->type) {
     case DRVP_VERIFY:
         drvp_get_meter(r, &m);
@@ -365,6 +367,7 @@ void drvhost_run(struct uv_ctx *ctx, int sock, pid_t parent, const char *path, c
     if (h == NULL || hd == NULL)
         _exit(1);
     h->fd = HOST_FD;
+    h->ctx = ctx;
     ctx->drvhost = h;
     struct uv_error e = {0};
     char msg[512];

@@ -8,6 +8,9 @@
  * terminating NUL which is also sent (0 = NULL), so a decoded string can
  * point into the received frame; byte strings as a 4-byte length and bytes.
  *
+ * Every call's fields start with the guarded clock's offset (i64, clock.h),
+ * so the driver's svc->now in the child is the kiosk's time of that call.
+ *
  * The parent sends one call (DRVP_VERIFY..DRVP_STRERROR) and reads frames
  * until the answer (type | DRVP_REPLY, same sequence number); meanwhile the
  * child may ask for a key (DRVP_KEY_REQ, answered by DRVP_KEY_REPLY) or log

@@ -247,6 +247,9 @@ static int begin(struct proxy *p, struct drvp_w *w, uint8_t type)
     }
     p->last_error[0] = '\0';
     drvp_begin(w, p->buf, type, ++p->seq);
+    /* the guarded clock's correction as it is now (a supervisor may have
+       set it since the child started): the driver's svc->now uses it */
+    drvp_put_u64(w, (uint64_t)p->ctx->clock_offset);
     return UV_OK;
 }
 

@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "credit.h"
 #include "digest.h"
+#include "drvproxy.h"
 #include "masterdata.h"
 #include "money.h"
 #include "services.h"
@@ -255,7 +256,9 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
     } else {
         rc = d->desc->issue_credit(d->dctx, &view, &req, &res);
         if (card)
-            card->touched = rc == UV_OK || rc == UV_E_MEDIUM_ABSENT || rc == UV_E_MEDIUM_IO;
+            /* a driver host stopped in the middle may have written the card */
+            card->touched = rc == UV_OK || rc == UV_E_MEDIUM_ABSENT || rc == UV_E_MEDIUM_IO ||
+                            rc == DRVPROXY_E_STOPPED;
     }
     if (rc != UV_OK) {
         int io = rc == UV_E_MEDIUM_ABSENT || rc == UV_E_MEDIUM_IO;
@@ -266,8 +269,8 @@ static uv_status sale_txn(struct uv_ctx *ctx, struct uv_loaded *d, const struct 
                          : io                    ? UVS_IO
                          : refused               ? UVS_REFUSED
                                                  : UVS_DRIVER,
-                         !card ? "credit not issued"
-                         : io  ? "the card write was not confirmed"
+                         !card ? "credit not issued; nothing was sold"
+                         : io || rc == DRVPROXY_E_STOPPED ? "the card write was not confirmed"
                                : "the card was not written");
         goto out;
     }

@@ -57,6 +57,12 @@
 #ifndef TD_CODES
 #define TD_CODES {"TST-A1", "TST-A2", NULL}
 #endif
+#ifndef TD_OPEN
+#define TD_OPEN td_open
+#endif
+#ifndef TD_VERIFY
+#define TD_VERIFY td_verify
+#endif
 #ifndef TD_ISSUE_CREDIT
 #define TD_ISSUE_CREDIT td_issue_credit
 #endif
@@ -299,9 +305,9 @@ static const struct uv_driver td_driver = {
     .description = TD_DESCRIPTION,
     .media = TD_MEDIA,
     .type_codes = td_codes,
-    .open = td_open,
+    .open = TD_OPEN,
     .close = td_close,
-    .verify = td_verify,
+    .verify = TD_VERIFY,
     .read_medium = TD_READ_MEDIUM,
     .issue_credit = TD_ISSUE_CREDIT,
     .issue_mgmt = TD_ISSUE_MGMT,
