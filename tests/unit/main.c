@@ -16,7 +16,7 @@ int main(void)
     Suite *(*suites[])(void) = {sts_suite,    record_suite, money_suite, config_suite,
                                 params_suite, keystore_suite, audit_suite, loader_suite,
                                 typeindex_suite, vend_suite, clerks_suite, report_suite, openpaygo_suite, mgmt_suite,
-                                tariff_suite, exportfile_suite, hq_suite, trust_suite, instruct_suite, drvsig_suite, drvsign_suite, clock_suite, credit_suite, credit_hq_suite, memcard_suite, cardchan_suite, cpusim_suite, cpucard_suite, logiccard_suite, rfcard_suite};
+                                tariff_suite, exportfile_suite, hq_suite, trust_suite, instruct_suite, drvsig_suite, drvsign_suite, clock_suite, credit_suite, credit_hq_suite, memcard_suite, cardchan_suite, cpusim_suite, cpucard_suite, logiccard_suite, rfcard_suite, drvproto_suite};
     SRunner *sr = srunner_create(suites[0]());
     for (size_t i = 1; i < sizeof suites / sizeof suites[0]; i++)
         srunner_add_suite(sr, suites[i]());

@@ -80,5 +80,6 @@ Suite *cpusim_suite(void);
 Suite *exportfile_suite(void);
 Suite *logiccard_suite(void);
 Suite *rfcard_suite(void);
+Suite *drvproto_suite(void);
 
 #endif
