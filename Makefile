@@ -196,7 +196,7 @@ FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(wildcard tests/fuzz/
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
                -fno-sanitize-recover=all -Isrc -Idrivers/sts
 FUZZ_LIB_SRC := src/config.c src/money.c src/params.c src/status.c src/loader.c src/digest.c \
-                src/drvsig.c src/exportfile.c src/exportparse.c src/textrec.c src/ed25519.c \
+                src/drvsig.c src/drvproto.c src/exportfile.c src/exportparse.c src/textrec.c src/ed25519.c \
                 db/record.c $(STS_SRC)
 
 $(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_LIB_SRC)
