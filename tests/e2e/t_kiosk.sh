@@ -780,6 +780,41 @@ test_kiosk_card_sale() {
   expect_out "meter.tamper +5000000001"
   expect_rc 0 uv card pending
   expect_no_out "5000000001"
+# A driver that crashes in the middle of a sale stops only its own host
+# process: the kiosk shows why, stores nothing, keeps running, and the next
+# sale (a fresh host process of the same driver) works.
+test_kiosk_survives_a_driver_crash_during_a_sale() {
+  bare_kiosk "$UNIVEND_TEST_DRIVERS/misbehave.so"
+  uv driver register misbehave.so >/dev/null
+  UNIVEND_PIN=1111 uv clerk add clerk1 --name One --role clerk >/dev/null
+  uv customer add C1 --name "Crash Test" >/dev/null
+  uv tariff add RES --price 1.00 >/dev/null
+  uv meter add 1111 --type TST-M1 --customer C1 --tariff RES >/dev/null
+  uv meter add 2222 --type TST-M1 --customer C1 --tariff RES >/dev/null
+  printf 'driver.misbehave.fault = crash-credit\ndriver.misbehave.meter = 1111\n' >>"$T/kiosk/univend.conf"
+  kiosk_start
+  login clerk1 1111
+  keys 1
+  wait_for "Type the meter number"
+  typed 1111
+  wait_for "Found"
+  keys Enter
+  wait_for "Type the amount paid"
+  typed 10; keys Enter
+  wait_for "Enter or F10: sell and issue the token"
+  keys Enter
+  wait_for "driver misbehave crashed"
+  not_on_screen "TOKEN  [0-9]{4}"
+  alive || die "the kiosk died with its driver"
+  keys Escape; keys Escape; keys Escape
+  wait_for "0  Log out"
+  sell 2222 10
+  grep -Eq "Receipt +1 " <<<"$SCREEN" || die "the sale after the crash is not receipt 1"
+  keys Enter
+  wait_for "Type the meter number"
+  kiosk_stop
+  [ "$(receipt_count)" -eq 1 ] || die "expected exactly the one sale"
+  expect_rc 0 uv store verify
 }
 
 # The disk fills while the kiosk runs: the clerk sees why the sale cannot be
