@@ -171,11 +171,11 @@ e2e: $(BUILD)/univend $(BUILD)/univend-kiosk $(DRIVERS) $(TEST_DRIVERS) $(BUILD)
 
 valgrind: all $(BUILD)/unit-tests $(TEST_DRIVERS)
 	UNIVEND_TEST_DRIVERS=$(abspath $(BUILD))/test-drivers UNIVEND_DRIVERS=$(abspath $(BUILD))/drivers \
-	  UNIVEND_DRIVER_TIME_LIMIT_MS=60000 \
+	  UNIVEND_DRIVER_TIME_LIMIT_MS=60000 UNIVEND_DRIVER_NO_AS_LIMIT=1 \
 	  CK_FORK=no valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
 	  --child-silent-after-fork=yes --suppressions=tests/valgrind-bdb.supp \
 	  $(BUILD)/unit-tests
-	UNIVEND=$(abspath $(BUILD))/univend UNIVEND_DRIVER_TIME_LIMIT_MS=60000 VALGRIND=1 \
+	UNIVEND=$(abspath $(BUILD))/univend UNIVEND_DRIVER_TIME_LIMIT_MS=60000 UNIVEND_DRIVER_NO_AS_LIMIT=1 VALGRIND=1 \
 	  tests/e2e/valgrind-sale
 
 bench: $(BUILD)/bench $(DRIVERS) $(BUILD)/univend $(BUILD)/univend-kiosk
