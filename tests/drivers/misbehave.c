@@ -7,7 +7,8 @@
  *
  *   what: crash  (an illegal instruction: the process dies of a signal)
  *         hang   (never returns)
- *         exit   (ends its process with status 3)
+ *         exit   (ends its process with status 3; 1 under LeakSanitizer,
+ *                which reports the forked heap at exit)
  *         garbage (writes bytes that are no frame onto the host's socket,
  *                 descriptor 3, then returns normally)
  *   call: verify, credit, decode, mgmt, read
