@@ -36,19 +36,21 @@ static void null_fd(int target)
     }
 }
 
-/* Unmap every shared mapping inherited from univend: the Berkeley DB
-   environment's regions are file-backed shared memory, and a driver must
-   not be able to reach them even by stray pointer. */
-static void unmap_shared(void)
+/* Unmap the Berkeley DB environment's regions inherited from univend (its
+   __db.NNN files, mapped shared): a driver must not reach the store even by
+   stray pointer. Other shared mappings (e.g. a preloaded library's) stay. */
+static void unmap_store(void)
 {
     FILE *f = fopen("/proc/self/maps", "re");
-    char line[512];
+    char line[4608];
     if (f == NULL)
         return;
     while (fgets(line, sizeof line, f)) {
         unsigned long lo, hi;
         char perms[8];
-        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && perms[3] == 's')
+        const char *name = strchr(line, '/');
+        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && perms[3] == 's' && name &&
+            strstr(name, "/__db.") != NULL)
             munmap((void *)lo, hi - lo);
     }
     fclose(f);
@@ -87,7 +89,7 @@ static void isolate(struct uv_ctx *ctx, int sock, pid_t parent)
     ctx->store_open = 0;
     ctx->n_loaded = 0; /* the other drivers' proxies: their sockets are closed */
     ctx->log = NULL;
-    unmap_shared();
+    unmap_store();
     struct rlimit core = {0, 0}, files = {64, 64};
     setrlimit(RLIMIT_CORE, &core);
     setrlimit(RLIMIT_NOFILE, &files);
