@@ -168,6 +168,84 @@ static int host_key_get(void *host, const char *ref, void *buf, size_t cap, size
     return rc;
 }
 
+/* The card channel: univend owns the readers, so each service is a
+   request to it (a connection then lasts across calls and drivers). */
+static int card_call(struct uv_ctx *ctx, uint8_t op, uint32_t slot, uint32_t a1, uint32_t a2,
+                     const void *cmd, size_t cmd_len, void *out, size_t cap, size_t *out_len)
+{
+    struct uv_drvhost *h = ctx->drvhost;
+    struct drvp_w w;
+    drvp_begin(&w, h->out, DRVP_CARD_REQ, h->seq);
+    drvp_put_u8(&w, op);
+    drvp_put_u32(&w, slot);
+    drvp_put_u32(&w, a1);
+    drvp_put_u32(&w, a2);
+    drvp_put_u32(&w, (uint32_t)(cap < DRVP_CARD_MAX ? cap : DRVP_CARD_MAX));
+    if (cmd_len > UV_APDU_MAX)
+        return UV_E_ARG;
+    drvp_put_bytes(&w, cmd, cmd_len);
+    if (w.bad)
+        return UV_E_ARG;
+    if (send_out(h, &w) != 0)
+        _exit(1);
+    long n = drvp_recv(h->fd, h->key, -1);
+    struct drvp_r r;
+    if (n < 0 || drvp_open(&r, h->key, (size_t)n) != 0 || r.type != DRVP_CARD_REPLY ||
+        r.seq != h->seq)
+        _exit(1);
+    int rc = (int)drvp_get_u32(&r);
+    uint64_t len = drvp_get_u64(&r);
+    uint8_t buf[DRVP_CARD_MAX];
+    size_t got = 0;
+    drvp_get_bytes(&r, buf, sizeof buf, &got);
+    if (drvp_done(&r) != 0 || got > cap)
+        _exit(1);
+    if (got)
+        memcpy(out, buf, got);
+    if (out_len)
+        *out_len = (size_t)len;
+    return rc;
+}
+
+static int host_card_readers(void *host, char *buf, size_t cap, size_t *len)
+{
+    if (len == NULL || (buf == NULL && cap))
+        return UV_E_ARG;
+    return card_call(host, DRVP_CARD_READERS, 0, 0, 0, NULL, 0, buf, cap, len);
+}
+
+static int host_card_wait(void *host, uint32_t slot, int present, uint32_t timeout_ms)
+{
+    return card_call(host, DRVP_CARD_WAIT, slot, present != 0, timeout_ms, NULL, 0, NULL, 0,
+                     NULL);
+}
+
+static int host_card_connect(void *host, uint32_t slot)
+{
+    return card_call(host, DRVP_CARD_CONNECT, slot, 0, 0, NULL, 0, NULL, 0, NULL);
+}
+
+static int host_card_atr(void *host, uint32_t slot, uint8_t *atr, size_t cap, size_t *len)
+{
+    if (len == NULL || (atr == NULL && cap))
+        return UV_E_ARG;
+    return card_call(host, DRVP_CARD_ATR, slot, 0, 0, NULL, 0, atr, cap, len);
+}
+
+static int host_card_transmit(void *host, uint32_t slot, const uint8_t *cmd, size_t cmd_len,
+                              uint8_t *resp, size_t resp_cap, size_t *resp_len)
+{
+    if (cmd == NULL || resp_len == NULL || (resp == NULL && resp_cap))
+        return UV_E_ARG;
+    return card_call(host, DRVP_CARD_TRANSMIT, slot, 0, 0, cmd, cmd_len, resp, resp_cap,
+                     resp_len);
+}
+
+static int host_card_disconnect(void *host, uint32_t slot, int reset)
+{
+    return card_call(host, DRVP_CARD_DISCONNECT, slot, reset != 0, 0, NULL, 0, NULL, 0, NULL);
+}
+
 /* ---- serving calls -------------------------------------------------------- */
 
 struct host_driver {
@@ -383,10 +461,19 @@ void drvhost_run(struct uv_ctx *ctx, int sock, pid_t parent, const char *path, c
     snprintf(name, sizeof name, "uv-drv-%.8s", hd->l.info.name);
     prctl(PR_SET_NAME, name, 0, 0, 0);
     /* the host's services, with what needs univend itself sent over the
-       socket; the card channel (1.2) runs here, in the child */
+       socket: keys, log lines and (1.2) the card channel, whose readers
+       univend holds; clock, randomness and wiping run here */
     hd->svc = ctx->svc;
     hd->svc.log = host_log;
     hd->svc.key_get = host_key_get;
+    if (hd->svc.card_readers) { /* readers configured: univend serves the channel */
+        hd->svc.card_readers = host_card_readers;
+        hd->svc.card_wait = host_card_wait;
+        hd->svc.card_connect = host_card_connect;
+        hd->svc.card_atr = host_card_atr;
+        hd->svc.card_transmit = host_card_transmit;
+        hd->svc.card_disconnect = host_card_disconnect;
+    }
     if ((st = open_driver(ctx, hd, msg, sizeof msg)) != UVS_OK)
         hello(h, st, msg, &hd->l);
     hello(h, UVS_OK, "", &hd->l);

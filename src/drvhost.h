@@ -11,7 +11,10 @@
  * the driver (refusing a file whose SHA-256 is not the one expected), opens
  * it with its driver.<name>.* options, says hello and serves calls until the
  * socket closes. Keys are asked of univend call by call; log lines go to
- * univend; clock, randomness, wiping and the card channel run in the child.
+ * univend; the card channel is univend's (its readers, its connections, so
+ * a connection lasts across the calls of a sale and across drivers, and
+ * univend's disconnect with reset ends it); clock, randomness and wiping
+ * run in the child.
  */
 #ifndef UV_DRVHOST_H
 #define UV_DRVHOST_H

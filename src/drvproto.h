@@ -13,8 +13,10 @@
  *
  * The parent sends one call (DRVP_VERIFY..DRVP_STRERROR) and reads frames
  * until the answer (type | DRVP_REPLY, same sequence number); meanwhile the
- * child may ask for a key (DRVP_KEY_REQ, answered by DRVP_KEY_REPLY) or log
- * (DRVP_LOG, not answered). Every decoder checks every length against its
+ * child may ask for a key (DRVP_KEY_REQ, answered by DRVP_KEY_REPLY), use
+ * the card channel (DRVP_CARD_REQ, answered by DRVP_CARD_REPLY: univend owns
+ * the readers, so a card connection lasts across the calls of a sale and
+ * across drivers, as the ABI says) or log (DRVP_LOG, not answered). Every decoder checks every length against its
  * destination and every string for control characters: the parent trusts
  * nothing the child says.
  */
@@ -34,6 +36,20 @@
 #define DRVP_STR_MAX 1024u          /* one parameter name or value      */
 #define DRVP_KEY_MAX 4096u          /* one key handed to a driver       */
 #define DRVP_LOG_MAX 1024u          /* one log line from a driver       */
+#define DRVP_CARD_MAX 4096u         /* bytes one card service returns   */
+
+/* The card channel services, as DRVP_CARD_REQ carries them: op, slot, two
+   arguments (card_wait: present, timeout_ms; card_disconnect: reset), the
+   capacity the driver gave and its command bytes (card_transmit). The reply:
+   rc, the length the service set, the bytes it wrote. */
+enum drvp_card_op {
+    DRVP_CARD_READERS = 1,
+    DRVP_CARD_WAIT = 2,
+    DRVP_CARD_CONNECT = 3,
+    DRVP_CARD_ATR = 4,
+    DRVP_CARD_TRANSMIT = 5,
+    DRVP_CARD_DISCONNECT = 6
+};
 
 enum drvp_type {
     DRVP_HELLO = 1,       /* child: loaded and opened (or why not)        */
@@ -46,6 +62,8 @@ enum drvp_type {
     DRVP_KEY_REQ = 0x10,  /* child: svc->key_get                          */
     DRVP_KEY_REPLY = 0x11,
     DRVP_LOG = 0x12,      /* child: svc->log                              */
+    DRVP_CARD_REQ = 0x13, /* child: a card channel service (1.2)          */
+    DRVP_CARD_REPLY = 0x14,
     DRVP_BYE = 0x1F,      /* parent: close the driver and exit            */
     DRVP_REPLY = 0x80     /* or'ed into a call's type for its answer      */
 };

@@ -158,6 +158,61 @@ static uv_status spawn(struct proxy *p, struct uv_driver_info *info, struct uv_e
     return UVS_OK;
 }
 
+/* A card channel request of the child, served by univend's own card
+   channel (the readers are univend's). Every field is checked; a card_wait
+   gets no more than what is left of the call's time. 0, or -1 when the
+   request is malformed or the answer cannot be sent. */
+static int serve_card(struct proxy *p, struct drvp_r *r, int64_t deadline)
+{
+    uint8_t op = drvp_get_u8(r);
+    uint32_t slot = drvp_get_u32(r), a1 = drvp_get_u32(r), a2 = drvp_get_u32(r);
+    uint32_t cap = drvp_get_u32(r);
+    uint8_t cmd[UV_APDU_MAX], out[DRVP_CARD_MAX];
+    size_t cmd_len = 0, out_len = 0;
+    drvp_get_bytes(r, cmd, sizeof cmd, &cmd_len);
+    if (drvp_done(r) != 0 || op < DRVP_CARD_READERS || op > DRVP_CARD_DISCONNECT || a1 > 1)
+        return -1;
+    if (cap > sizeof out)
+        cap = sizeof out;
+    const struct uv_host_services *s = &p->ctx->svc;
+    void *host = p->ctx;
+    int rc = UV_E_UNSUPPORTED;
+    int64_t left = deadline - drvp_now_ms();
+    switch (op) {
+    case DRVP_CARD_READERS:
+        if (s->card_readers)
+            rc = s->card_readers(host, (char *)out, cap, &out_len);
+        break;
+    case DRVP_CARD_WAIT:
+        if (s->card_wait)
+            rc = s->card_wait(host, slot, (int)a1,
+                              left <= 0 ? 0 : a2 < (uint64_t)left ? a2 : (uint32_t)left);
+        break;
+    case DRVP_CARD_CONNECT:
+        if (s->card_connect)
+            rc = s->card_connect(host, slot);
+        break;
+    case DRVP_CARD_ATR:
+        if (s->card_atr)
+            rc = s->card_atr(host, slot, out, cap, &out_len);
+        break;
+    case DRVP_CARD_TRANSMIT:
+        if (s->card_transmit)
+            rc = s->card_transmit(host, slot, cmd, cmd_len, out, cap, &out_len);
+        break;
+    case DRVP_CARD_DISCONNECT:
+        if (s->card_disconnect)
+            rc = s->card_disconnect(host, slot, (int)a1);
+        break;
+    }
+    struct drvp_w w;
+    drvp_begin(&w, p->buf, DRVP_CARD_REPLY, p->seq);
+    drvp_put_u32(&w, (uint32_t)rc);
+    drvp_put_u64(&w, out_len);
+    drvp_put_bytes(&w, out, rc == UV_OK && out_len <= cap ? out_len : 0);
+    return drvp_send(p->fd, p->buf, drvp_end(&w));
+}
+
 /* A call: the frame in p->buf is sent; key requests and log lines are
    served until the answer comes, all within the time limit (less the time
    univend spent looking keys up). */
@@ -188,6 +243,11 @@ static int roundtrip(struct proxy *p, struct drvp_w *w, uint8_t type, void *out)
             char line[DRVP_LOG_MAX + 64];
             snprintf(line, sizeof line, "%s: %s", p->l->info.name, m ? m : "");
             p->ctx->svc.log(p->ctx, level, line);
+            continue;
+        }
+        if (r.type == DRVP_CARD_REQ) {
+            if (serve_card(p, &r, deadline) != 0)
+                return stop(p, W_GARBAGE);
             continue;
         }
         if (r.type == DRVP_KEY_REQ) {
