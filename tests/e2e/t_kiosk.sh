@@ -780,6 +780,8 @@ test_kiosk_card_sale() {
   expect_out "meter.tamper +5000000001"
   expect_rc 0 uv card pending
   expect_no_out "5000000001"
+}
+
 # A driver that crashes in the middle of a sale stops only its own host
 # process: the kiosk shows why, stores nothing, keeps running, and the next
 # sale (a fresh host process of the same driver) works.
