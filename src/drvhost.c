@@ -36,9 +36,12 @@ static void null_fd(int target)
     }
 }
 
-/* Unmap the Berkeley DB environment's regions inherited from univend (its
-   __db.NNN files, mapped shared): a driver must not reach the store even by
-   stray pointer. Other shared mappings (e.g. a preloaded library's) stay. */
+/* Unmap the Berkeley DB environment's regions inherited from univend when
+   they are shared (__db.NNN files): a driver must not reach the store even
+   by stray pointer. A private environment (DB_PRIVATE) lives in the heap,
+   which fork() copies: writes there reach only the child's copy, and the
+   store's files are closed above. Other shared mappings (e.g. a preloaded
+   library's) stay. */
 static void unmap_store(void)
 {
     FILE *f = fopen("/proc/self/maps", "re");
