@@ -132,6 +132,14 @@ test_host_process_is_named_isolated_and_dies_with_univend() {
   # is unmapped) and, from the loop above, no database file open
   ! grep -q "/__db\." "/proc/$child/maps" || die "the host process maps the database's regions"
   grep -q "^NoNewPrivs:[[:space:]]*1" "/proc/$child/status" || die "the host process may gain privileges"
+  # univend and its host take turns on one CPU (where more than one exists)
+  local cpus_u cpus_h
+  cpus_u=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$pid/status")
+  cpus_h=$(sed -n 's/^Cpus_allowed_list:[[:space:]]*//p' "/proc/$child/status")
+  [ "$cpus_u" = "$cpus_h" ] || die "univend runs on CPUs $cpus_u, its host on $cpus_h"
+  if [ "$(nproc --all)" -gt 1 ]; then
+    [[ "$cpus_h" =~ ^[0-9]+$ ]] || die "the host may run on CPUs $cpus_h, not one"
+  fi
   kill -KILL $pid
   wait $pid 2>/dev/null || true
   end=$((SECONDS + 10))
