@@ -389,8 +389,17 @@ static int mc_issue_credit(void *ctx, const struct uv_meter *meter,
                          "no verified card of meter %s in the reader: insert the card",
                          meter->number);
     c->verified = 0; /* one write per verification */
-    if (req->amount > UINT64_MAX - c->pending || c->credit.counter == UINT32_MAX)
-        return set_error(c, UV_E_AMOUNT_RANGE, "the card cannot hold more credit");
+    /* Never add to credit no meter report says was taken: the report area
+       has no protection of its own, so a report wiped or put back from an
+       older copy would otherwise have the kiosk write that credit again. */
+    if (c->pending)
+        return set_error(c, UV_E_VERIFY,
+                         "the card still carries %llu.%llu kWh the meter has not taken (record "
+                         "%u): the customer must put the card in the meter first",
+                         (unsigned long long)(c->pending / 1000),
+                         (unsigned long long)(c->pending % 1000 / 100), c->credit.counter);
+    if (c->credit.counter == UINT32_MAX)
+        return set_error(c, UV_E_AMOUNT_RANGE, "the card cannot take another credit record");
     uint8_t now[MC_CREDIT_LEN], area[MC_CREDIT_LEN], in[MC_MAC_INPUT_MAX];
     uint8_t cmd[5 + MC_CREDIT_LEN], resp[UV_RESPONSE_MAX];
     size_t rn = 0;
@@ -401,7 +410,7 @@ static int mc_issue_credit(void *ctx, const struct uv_meter *meter,
     if (memcmp(now, c->credit_area, MC_CREDIT_LEN) != 0)
         return set_error(c, UV_E_VERIFY, "the card's credit record changed since it was checked");
     struct mc_credit cr = {
-        .amount = c->pending + req->amount,
+        .amount = req->amount,
         .sequence = req->sequence,
         .counter = c->credit.counter + 1,
     };

@@ -64,13 +64,30 @@ test_card_sale_and_meter_readback() {
   expect_out "record 1, 28.9 kWh not yet in the meter"
   expect_out "^last credit: sequence 1$"
   audit_has "sale .*receipt 1 .* card $MC_SERIAL"
-  # a second sale adds to what the meter has not taken yet
+  # no second sale on top of credit the meter has not taken
+  expect_rc 6 uv sell --card 20.00
+  expect_out "the card was not written: .*28.9 kWh the meter has not taken .*put the card in the meter first"
+  [ "$(receipt_count)" -eq 1 ] || die "a second receipt was made"
+  card_remove
+  # the meter takes the credit and reports back on the card
+  OUT=$(card_meter c1 key=$MC_KEY state=$T/meter1 use=1000)
+  expect_out "took 28900 Wh of purchase 1"
+  # the report area has no protection of its own: wiped, the kiosk does not
+  # take the credit for still on the card and write it again
+  mc_poke c1 96 "$(printf '0%.0s' $(seq 1 64))"
+  card_insert c1
+  expect_rc 6 uv sell --card 20.00
+  expect_out "put the card in the meter first"
+  [ "$(receipt_count)" -eq 1 ] || die "a sale on a wiped meter report"
+  card_remove
+  OUT=$(card_meter c1 key=$MC_KEY state=$T/meter1)
+  expect_out "no new credit on the card"
+  card_insert c1
   expect_rc 0 uv sell --card 20.00
   expect_out "receipt 2"
   card_remove
-  # the meter takes the credit and reports back on the card
-  OUT=$(card_meter c1 key=$MC_KEY use=1000)
-  expect_out "took 40400 Wh of purchase 2"
+  OUT=$(card_meter c1 key=$MC_KEY state=$T/meter1)
+  expect_out "took 11500 Wh of purchase 2"
   card_insert c1
   expect_rc 0 uv card read
   expect_out "meter says: +39.4 kWh remaining, no tamper \(new report\)"
@@ -81,7 +98,7 @@ test_card_sale_and_meter_readback() {
   # read again: the same report is not stored twice
   expect_rc 0 uv card read
   expect_no_out "new report"
-  [ "$(uv audit list | grep -c meter.report)" -eq 1 ] || die "the same report was audited twice"
+  [ "$(uv audit list | grep -c "meter.report .*39.4 kWh")" -eq 1 ] || die "the same report was audited twice"
   expect_rc 0 uv store verify
 }
 
@@ -177,6 +194,7 @@ test_card_refused_rollback() {
   expect_rc 0 uv sell --card 10.00
   card_remove
   cp "$T/c1.img" "$T/c1.saved" # the card after sale 1, copied
+  card_meter c1 key=$MC_KEY >/dev/null # the meter takes sale 1
   card_insert c1
   expect_rc 0 uv sell --card 10.00
   card_remove
@@ -312,11 +330,17 @@ test_card_pulled_after_write() {
   audit_has "sale.card-confirmed .*receipt 1 .*reached card $MC_SERIAL"
   [ "$(receipt_count)" -eq 1 ] || die "expected the settled receipt"
   expect_rc 0 uv store verify
-  # the next sale goes on from the card's record
+  # the next sale goes on from the card's record, once the meter took the first
+  expect_rc 6 uv sell --card 20.00
+  expect_out "put the card in the meter first"
+  card_remove
+  OUT=$(card_meter c1 key=$MC_KEY)
+  expect_out "took 28900 Wh of purchase 1"
+  card_insert c1
   expect_rc 0 uv sell --card 20.00
   expect_out "carries the credit of receipt 2"
   expect_rc 0 uv card read
-  expect_out "record 2, 40.4 kWh not yet in the meter"
+  expect_out "record 2, 11.5 kWh not yet in the meter"
 }
 
 # a pending write can only be settled by its own card; a supervisor clears
