@@ -626,8 +626,10 @@ uv_status typeindex_match_txn(struct uv_ctx *ctx, DB_TXN *txn, const char *code,
         struct uv_loaded *l = &ctx->loaded[i];
         if (strcmp(l->file, entry->file) == 0 && memcmp(l->sha256, entry->sha256, 32) == 0 &&
             info_has_code(&l->info, code)) {
-            if ((st = check_signer(ctx, NULL, entry)) != UVS_OK) {
-                audit_append(ctx, NULL, "driver.refused", code, "%s", ctx->err.message);
+            /* inside txn: the file being applied may have changed the trust list */
+            if ((st = check_signer(ctx, txn, entry)) != UVS_OK) {
+                if (txn == NULL) /* inside a transaction its owner reports it */
+                    audit_append(ctx, NULL, "driver.refused", code, "%s", ctx->err.message);
                 return st;
             }
             *drv = l;
@@ -636,7 +638,7 @@ uv_status typeindex_match_txn(struct uv_ctx *ctx, DB_TXN *txn, const char *code,
     }
     if (ctx->n_loaded >= UV_MAX_LOADED)
         return uv_fail(&ctx->err, UVS_DRIVER, "too many drivers loaded");
-    st = check_entry(ctx, NULL, entry, path, sizeof path);
+    st = check_entry(ctx, txn, entry, path, sizeof path);
     struct uv_loaded *l = &ctx->loaded[ctx->n_loaded];
     /* the driver runs in its own host process; univend holds a proxy */
     if (st == UVS_OK)

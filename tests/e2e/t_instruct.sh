@@ -261,3 +261,24 @@ test_head_office_refuses_what_a_kiosk_would_refuse() {
   rm -rf "$T/hq"
   expect_rc 4 hq hq instruct --kiosk K1 --out "$T/usb" "$T/good"
 }
+
+# head office rotates its key in the same file that adds a meter: the meter's
+# driver is checked against the trust list as this very file changes it
+test_trust_change_and_meter_in_one_file() {
+  setup_pair
+  cat_master_data >"$T/records"
+  expect_rc 0 hq hq instruct --kiosk K1 --out "$T/usb" --driver "$(hq_signed "$UNIVEND_DRIVERS/sts.so")" "$T/records"
+  expect_rc 0 uv instruction apply "$T/usb"
+  hq2 init --kiosk-id HQ2 --kdf-iterations 1000 >/dev/null
+  hq2 hq keygen >/dev/null
+  printf 'trust-add,*,HQ-NEXT,%s\nmeter,K1,01234567913,STS-EA07,C1,RES,sgc=123456,ti=01,krn=1,kt=2,bdt=2014\n' \
+    "$(hq2 hq pubkey)" >"$T/rotate"
+  rm -f "$T/usb"/*
+  expect_rc 0 hq hq instruct --kiosk K1 --out "$T/usb" "$T/rotate"
+  expect_rc 0 uv instruction apply "$T/usb"
+  expect_out "applied .*instruction 2, 2 record\(s\)"
+  expect_rc 0 uv trust list
+  expect_out "^HQ-NEXT "
+  expect_rc 0 uv sell --meter 01234567913 --amount 10.00
+  expect_rc 0 uv store verify
+}
