@@ -340,6 +340,12 @@ static uv_status check_elf(int fd, const char *file, struct uv_error *err)
 uv_status loader_load(const char *path, const char *file, struct uv_loaded *out,
                       struct uv_error *err)
 {
+    return loader_load_expecting(path, file, NULL, out, err);
+}
+
+uv_status loader_load_expecting(const char *path, const char *file, const uint8_t *sha256,
+                                struct uv_loaded *out, struct uv_error *err)
+{
     char fdpath[64];
     memset(out, 0, sizeof *out);
     out->fd = -1;
@@ -352,6 +358,11 @@ uv_status loader_load(const char *path, const char *file, struct uv_loaded *out,
     uv_status st = check_elf(fd, file, err);
     if (st == UVS_OK)
         st = digest_sha256_fd(fd, out->sha256, err);
+    if (st == UVS_OK && sha256 && memcmp(out->sha256, sha256, 32) != 0)
+        st = uv_fail(err, UVS_REFUSED,
+                     "driver file %s is not the one registered (its SHA-256 differs); refused "
+                     "before any of it ran",
+                     file);
     if (st != UVS_OK) {
         close(fd);
         return st;

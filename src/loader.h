@@ -88,6 +88,10 @@ uv_status loader_resolve(const char *driver_dir, const char *arg, char *path, si
                          char *file, size_t file_cap, struct uv_error *err);
 uv_status loader_load(const char *path, const char *file, struct uv_loaded *out,
                       struct uv_error *err);
+/* The same, refusing (UVS_REFUSED) before the file is loaded, so before any
+   of its code runs, unless its SHA-256 is sha256 (NULL: any). */
+uv_status loader_load_expecting(const char *path, const char *file, const uint8_t *sha256,
+                                struct uv_loaded *out, struct uv_error *err);
 void loader_unload(struct uv_loaded *l);
 uv_status loader_probe(const char *path, const char *file, const struct uv_host_services *svc,
                        void *host, int timeout_ms, struct uv_probe *out);

@@ -1101,6 +1101,23 @@ static void expect_junk_refused(const char *path, const char *reason)
     ck_assert_ptr_null(lp->desc);
 }
 
+/* A file whose SHA-256 is not the one expected is refused before dlopen():
+   the constructor of crash_on_load.so would otherwise kill this process. */
+START_TEST(test_load_expecting_refuses_before_running)
+{
+    struct uv_loaded *const lp = &g_loaded[0];
+    struct uv_error e = {0};
+    char path[PATH_MAX];
+    uint8_t other[32];
+    memset(other, 0xA5, sizeof other);
+    uv_status st = loader_load_expecting(tdrv("crash_on_load.so", path, sizeof path),
+                                         "crash_on_load.so", other, lp, &e);
+    ck_assert_int_eq(st, UVS_REFUSED);
+    assert_has(e.message, "refused before any of it ran");
+    ck_assert_ptr_null(lp->dl);
+}
+END_TEST
+
 START_TEST(test_load_not_drivers)
 {
     struct junk j;
@@ -1464,6 +1481,7 @@ Suite *loader_suite(void)
     tcase_add_test(tc, test_probe_hang);
     tcase_add_test(tc, test_probe_selftest_fail);
     tcase_add_test(tc, test_probe_bad_descriptors);
+    tcase_add_test(tc, test_load_expecting_refuses_before_running);
     tcase_add_test(tc, test_probe_not_drivers);
     tcase_add_test(tc, test_probe_damaged);
     tcase_add_test(tc, test_probe_executable);
