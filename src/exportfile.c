@@ -16,15 +16,10 @@ void exportfile_name(const char *kiosk, uint64_t seq, char *out, size_t cap)
 
 /* ---- writing ---------------------------------------------------------- */
 
-void exportfile_csv_text(FILE *out, const char *s)
-{
-    tr_csv_text(out, s);
-}
-
 static void csv_field(FILE *out, const char *s)
 {
     fputc(',', out);
-    exportfile_csv_text(out, s);
+    tr_csv_text(out, s);
 }
 
 static void csv_u64(FILE *out, uint64_t v)

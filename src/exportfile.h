@@ -45,9 +45,6 @@ struct export_header {
 
 /* Writing: header, then records in order R*, A*, Z*, I* (version 2), then
    the signature. */
-/* Text as one CSV field: quoted, with quotes doubled, when it holds a comma,
-   a quote or a line break (RFC 4180). */
-void exportfile_csv_text(FILE *out, const char *s);
 void exportfile_write_header(FILE *out, const struct export_header *h);
 void exportfile_write_receipt(FILE *out, const struct rec_receipt *r);
 void exportfile_write_audit(FILE *out, const struct rec_audit *a);

@@ -14,6 +14,7 @@
 #include "hqcredit.h"
 #include "hqinstruct.h"
 #include "hqstore.h"
+#include "textrec.h"
 #include "money.h"
 
 /* ---- missing files -------------------------------------------------- */
@@ -292,10 +293,14 @@ static int csv_receipt(int kind, const void *rec, void *arg)
     fprintf(out, "%s,%llu,%s", a->kiosk, (unsigned long long)r->number, when);
     for (size_t i = 0; i < 5; i++) {
         fputc(',', out);
-        exportfile_csv_text(out, text[i]);
+        tr_csv_text(out, text[i]);
     }
-    fprintf(out, ",%lld,%lld,%lld,%llu,%s,%s\n", (long long)r->gross, (long long)r->vat,
-            (long long)r->net, (unsigned long long)r->energy_wh, r->token_id, r->tokens[0]);
+    fprintf(out, ",%lld,%lld,%lld,%llu,", (long long)r->gross, (long long)r->vat,
+            (long long)r->net, (unsigned long long)r->energy_wh);
+    tr_csv_text(out, r->token_id);
+    fputc(',', out);
+    tr_csv_text(out, r->tokens[0]);
+    fputc('\n', out);
     return 0;
 }
 

@@ -135,17 +135,20 @@ int tr_csv_split(const char *s, size_t n, char *scratch, char **fields, size_t m
 
 void tr_csv_text(FILE *out, const char *s)
 {
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
+    int quote = strpbrk(s, ",\"") != NULL;
+    if (quote)
+        fputc('"', out);
     for (; *s; s++) {
-        if (*s == '"')
+        unsigned char c = (unsigned char)*s;
+        if (c == '"')
             fputc('"', out);
-        fputc(*s, out);
+        /* the readers take no control byte: a tab or line break in an
+           audit subject or a file name must not make a signed file that
+           can never be read */
+        fputc(c < 0x20 || c == 0x7f ? '?' : c, out);
     }
-    fputc('"', out);
+    if (quote)
+        fputc('"', out);
 }
 
 void tr_signed_message(const char *context, size_t ctx_len, const void *body, size_t len,

@@ -40,8 +40,8 @@ int tr_printable(const char *s, size_t n);
    than max fields make the line malformed (-1). */
 int tr_csv_split(const char *s, size_t n, char *scratch, char **fields, size_t max,
                  size_t field_max, size_t *nf);
-/* Text as one CSV field: quoted, with quotes doubled, when it holds a comma,
-   a quote or a line break. */
+/* Text as one CSV field: quoted, with quotes doubled, when it holds a comma
+   or a quote; control bytes (which no reader takes) written as '?'. */
 void tr_csv_text(FILE *out, const char *s);
 
 /* The message a file signature covers: context (with its NUL) followed by

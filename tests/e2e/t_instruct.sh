@@ -282,3 +282,15 @@ test_trust_change_and_meter_in_one_file() {
   expect_rc 0 uv sell --meter 01234567913 --amount 10.00
   expect_rc 0 uv store verify
 }
+
+# a file name with a control byte reaches the audit trail, and from there an
+# export: head office must still be able to read that export
+test_control_bytes_in_an_audited_name_still_export() {
+  setup_pair
+  printf 'junk\n' >"$T/usb/a"$'\t'"b.uvi"
+  expect_rc 6 uv instruction apply "$T/usb"
+  expect_rc 0 uv export --dir "$T/exp"
+  grep -q 'instruction.refused,a?b.uvi' "$T/exp"/*.uvx || die "the name is not written as a?b.uvi"
+  expect_rc 0 hq import "$T/exp"
+  expect_out "imported"
+}
