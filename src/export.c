@@ -485,12 +485,14 @@ static uv_status export_write(struct uv_ctx *ctx, const char *dir_arg, struct re
         unlink(tmp);
         return export_failed(ctx, st);
     }
-    if ((st = place(ctx, dir, tmp, e.name)) != UVS_OK)
+    if ((st = place(ctx, dir, tmp, e.name)) != UVS_OK) {
+        char why[sizeof ctx->err.message]; /* not formatted into itself */
+        snprintf(why, sizeof why, "%s", ctx->err.message);
         return uv_fail(&ctx->err, st,
                        "export %llu is recorded but its file could not be put in %s (%s); write "
                        "it with 'univend export --rewrite %llu'",
-                       (unsigned long long)e.sequence, dir, ctx->err.message,
-                       (unsigned long long)e.sequence);
+                       (unsigned long long)e.sequence, dir, why, (unsigned long long)e.sequence);
+    }
     if (out)
         *out = e;
     return UVS_OK;
