@@ -2,6 +2,7 @@
    kiosk's clock: credit (a grant, credit.h) and time-floor (head office's
    time as the clock's floor, clock.h). */
 #include <string.h>
+#include <time.h>
 
 #include "clock.h"
 #include "credit.h"
@@ -61,9 +62,15 @@ uv_status ik_credit_apply(struct uv_ctx *ctx, DB_TXN *txn, const struct instr_re
 uv_status ik_time_floor_check(const struct instr_record *r, struct uv_error *err)
 {
     int64_t t;
-    return ik_i64(r->f[0], &t) == 0 && t > 0
-               ? UVS_OK
-               : bad(err, "the time floor is not a time (Unix seconds, UTC)");
+    if (ik_i64(r->f[0], &t) != 0 || t <= 0)
+        return bad(err, "the time floor is not a time (Unix seconds, UTC)");
+    /* a floor can never be lowered: one later than head office's own time
+       (a typo, milliseconds) would stop the kiosk's sales for good */
+    int64_t limit = r->h ? r->h->created : (int64_t)time(NULL);
+    if (t > limit)
+        return bad(err, "the time floor is later than head office's time: a floor can never be "
+                        "lowered, so it may not be in the future");
+    return UVS_OK;
 }
 
 uv_status ik_time_floor_apply(struct uv_ctx *ctx, DB_TXN *txn, const struct instr_record *r)

@@ -79,9 +79,13 @@ test_clock_head_offices_time_is_a_floor() {
   expect_rc 6 at -1d "$UNIVEND" --home "$T/kiosk" sell --meter 01234567897 --amount 20.00
   expect_out "earlier than the last sale or head office time"
   expect_rc 0 uv sell --meter 01234567897 --amount 20.00
-  # a time-floor record an hour ahead
-  hq_cli hq instruct --kiosk "$kid" --out "$T/instr" - \
-    <<<"time-floor,*,$(($(date +%s) + 3600))" >/dev/null
+  # a time-floor record from a head office whose clock is an hour ahead (a
+  # floor later than head office's own time is refused: it can never be lowered)
+  expect_rc 3 hq_cli hq instruct --kiosk "$kid" --out "$T/instr" - \
+    <<<"time-floor,*,$(($(date +%s) + 3600))"
+  expect_out "later than head office's time"
+  UNIVEND_PASSPHRASE=hq-pass expect_rc 0 at +1h "$UNIVEND" --home "${HQ_HOME:-$T/hq}" \
+    hq instruct --kiosk "$kid" --out "$T/instr" - <<<"time-floor,*,$(($(date +%s) + 3600))"
   expect_rc 0 uv instruction apply "$T/instr"
   expect_rc 6 uv sell --meter 01234567897 --amount 20.00
   expect_out "is (1 hour|59 minutes) earlier than the last sale or head office time"
