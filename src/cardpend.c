@@ -6,6 +6,8 @@
 
 #include "audit.h"
 #include "clerks.h"
+#include "clock.h"
+#include "credit.h"
 #include "masterdata.h"
 #include "money.h"
 
@@ -77,7 +79,7 @@ static uv_status record_settled(struct uv_ctx *ctx, struct uv_card *c)
                             &rec_customer_layout, &cust, 1, &ctx->err)) != UVS_OK)
         goto fail;
     uint64_t sequence = r.number;
-    int64_t now = (int64_t)time(NULL);
+    int64_t now = clock_now(ctx); /* the guarded clock, as every sale */
     when_text(r.time, orig, sizeof orig);
     char orig_clerk[sizeof r.clerk];
     snprintf(orig_clerk, sizeof orig_clerk, "%s", r.clerk);
@@ -107,6 +109,13 @@ static uv_status record_settled(struct uv_ctx *ctx, struct uv_card *c)
         st = store_put_rec(&ctx->store, txn, UV_DB_CUSTOMERS, cust.id, strlen(cust.id),
                            &rec_customer_layout, &cust, 0, &ctx->err);
     }
+    /* as every sale: the clock floor raised, and the vending credit pays
+       for it (the card holds it already: this consumes and never refuses) */
+    struct rec_credit credit;
+    if (st == UVS_OK)
+        st = clock_raise_floor(ctx, txn, now);
+    if (st == UVS_OK && (st = credit_get(ctx, txn, &credit, 1)) == UVS_OK)
+        st = credit_consume(ctx, txn, &credit, r.gross, r.energy_wh);
     if (st == UVS_OK)
         st = store_del(&ctx->store, txn, UV_DB_PENDING, num, strlen(num), &ctx->err);
     if (st == UVS_OK) {
@@ -260,7 +269,7 @@ uv_status card_store_report(struct uv_ctx *ctx, struct uv_card *c)
         return UVS_OK;
     }
     uint32_t old_tamper = m.report_tamper;
-    m.report_at = (int64_t)time(NULL);
+    m.report_at = clock_now(ctx);
     m.report_remaining = i->meter_remaining;
     m.report_kind = i->pending_kind;
     m.report_tamper = i->meter_tamper;

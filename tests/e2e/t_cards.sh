@@ -310,6 +310,7 @@ test_card_pulled_before_write() {
 test_card_pulled_after_write() {
   card_env
   card_kiosk
+  grant_credit G1 100000 0 "$(days_from_now 30)" # 1,000.00 ZAR of vending credit
   mc_card
   local before
   before=$(mc_mem c1)
@@ -329,6 +330,9 @@ test_card_pulled_after_write() {
   expect_out "CARD +$MC_SERIAL"
   audit_has "sale.card-confirmed .*receipt 1 .*reached card $MC_SERIAL"
   [ "$(receipt_count)" -eq 1 ] || die "expected the settled receipt"
+  # settled as every sale is: the vending credit pays for it
+  expect_rc 0 uv credit
+  expect_out "used +49.85 ZAR"
   expect_rc 0 uv store verify
   # the next sale goes on from the card's record, once the meter took the first
   expect_rc 6 uv sell --card 20.00
