@@ -4,13 +4,18 @@
 #include <string.h>
 
 #include "audit.h"
+#include "clock.h"
 
 uv_status card_quote(struct uv_ctx *ctx, struct uv_card *c, const char *amount_text)
 {
     c->priced = 0;
     if (!c->verified)
         return uv_fail(&ctx->err, UVS_INPUT, "no verified card: read the card first");
-    uv_status st = vend_price(ctx, &c->q, amount_text);
+    /* as a sale by meter number: a clock behind the floor or jumped far
+       ahead is refused here, audited, before anything is priced */
+    uv_status st = clock_guard_audited(ctx);
+    if (st == UVS_OK)
+        st = vend_price(ctx, &c->q, amount_text);
     c->priced = st == UVS_OK;
     return st;
 }

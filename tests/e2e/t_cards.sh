@@ -367,3 +367,22 @@ test_card_pending_needs_its_card() {
   expect_rc 0 uv sell --card 10.00
   expect_out "CARD WRITTEN: card 0A1B2C3D4E5F99"
 }
+
+# a card sale on a clock set back is refused before pricing, and audited,
+# as a sale by meter number is
+test_card_sale_on_a_clock_set_back_is_refused() {
+  command -v faketime >/dev/null || die "faketime is not installed (scripts/setup installs it)"
+  card_env
+  card_kiosk
+  mc_card
+  card_insert c1
+  expect_rc 0 uv sell --card 10.00
+  card_remove
+  card_meter c1 key=$MC_KEY >/dev/null
+  card_insert c1
+  ASAN_OPTIONS="verify_asan_link_order=0${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
+    expect_rc 6 faketime -f -1d "$UNIVEND" --home "$T/kiosk" sell --card 10.00
+  expect_out "earlier than the last sale"
+  audit_has "clock.refused"
+  [ "$(receipt_count)" -eq 1 ] || die "a sale on a clock set back"
+}
