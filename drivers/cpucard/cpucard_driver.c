@@ -695,6 +695,7 @@ static void written(struct cpu_ctx *c, const struct cpu_purchase *np, uint64_t a
 {
     char serial[2 * CPU_SERIAL_LEN + 1];
     c->s.p = *np;
+    c->s.verified = 0; /* one write per verification */
     out->n_tokens = 0;
     out->amount_issued = amount;
     out->medium_written = 1;
