@@ -335,9 +335,11 @@ uv_status ik_meter_apply(struct uv_ctx *ctx, DB_TXN *txn, const struct instr_rec
     if (st != UVS_OK && st != UVS_NOTFOUND)
         return st;
     int exists = st == UVS_OK;
-    if (exists) { /* its sales history and driver state stay */
-        memcpy(m.state, old.state, sizeof m.state);
-        m.state_len = old.state_len;
+    if (exists) { /* its sales history stays; its driver state while its type does */
+        if (strcmp(old.type_code, m.type_code) == 0) {
+            memcpy(m.state, old.state, sizeof m.state);
+            m.state_len = old.state_len;
+        }
         m.created_at = old.created_at;
         m.last_sale_at = old.last_sale_at;
         m.sales_count = old.sales_count;
