@@ -255,6 +255,12 @@ uv_status ik_driver_apply(struct uv_ctx *ctx, DB_TXN *txn, const struct instr_re
                      "driver package %s carries no head office signature; kiosks take only "
                      "signed drivers",
                      file);
+    /* every file written must be known, to be removed if the file fails */
+    if (st == UVS_OK && r->run->n_created + 2 > INSTR_CREATED_MAX)
+        st = uv_fail(&ctx->err, UVS_INPUT,
+                     "an instruction file installs at most %d driver packages; send the rest in "
+                     "another file",
+                     INSTR_CREATED_MAX / 2);
     if (st == UVS_OK)
         st = place_file(ctx, ctx->cfg.driver_dir, file, p.so, p.so_len, &created);
     if (st == UVS_OK && created)

@@ -27,7 +27,8 @@ struct instr_run {
     char signer_name[REC_ID_MAX];
     uint8_t signer[32];
     /* driver files written by this file, removed again if it fails */
-    char created[8][144];
+#define INSTR_CREATED_MAX 32     /* driver files one instruction file may write */
+    char created[INSTR_CREATED_MAX][144];
     size_t n_created;
     unsigned meters, customers, tariffs, clerks, drivers, other;
 };
