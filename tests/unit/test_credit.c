@@ -383,7 +383,10 @@ START_TEST(credit_and_time_floor_arrive_in_instruction_files)
     office_new(&o);
     o.k->cfg.credit_required = 1;
     ck_assert_int_eq(vend_sell(o.k, METER, "20.00", &r), UVS_REFUSED);
-    int64_t floor = clock_now(o.k) + 120; /* head office's clock two minutes ahead */
+    /* head office's clock two minutes ahead of the kiosk's: its floor is its
+       own time (a floor later than head office's time is refused) */
+    o.k->clock_offset = -120;
+    int64_t floor = (int64_t)time(NULL);
     snprintf(rec, sizeof rec, "credit,TEST-1,G1,5000,0,%lld,1000\ntime-floor,*,%lld\n",
              (long long)in_days(o.k, 30), (long long)floor);
     ck_assert(send_and_apply(&o, rec, 1) == UVS_OK);
