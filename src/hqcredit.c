@@ -292,7 +292,14 @@ static int kiosk_one(const void *k, size_t kl, const void *v, size_t vl, void *p
     int granted = kc->reported && kc->last.credit_grants;
     if (granted || kc->grants_sent || kc->grants_pending) {
         r->shown++;
-        if (!granted) {
+        if (!granted && kc->reported && kc->grants_sent) {
+            /* the kiosk confirmed applying grants but reports none */
+            fprintf(r->out, "  %-16s MISMATCH: file %llu reports no credit grant, but the kiosk "
+                            "confirmed applying %llu grant(s) of head office\n",
+                    kc->id, (unsigned long long)kc->last.sequence,
+                    (unsigned long long)kc->grants_sent);
+            r->bad++;
+        } else if (!granted) {
             fprintf(r->out, "  %-16s no export reports a credit yet\n", kc->id);
         } else {
             fprintf(r->out, "  %-16s file %llu: %llu grant(s), counted from receipt %llu, %llu "
