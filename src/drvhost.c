@@ -52,29 +52,6 @@ static void null_fd(int target)
     }
 }
 
-/* Unmap the Berkeley DB environment's regions inherited from univend when
-   they are shared (__db.NNN files): a driver must not reach the store even
-   by stray pointer. A private environment (DB_PRIVATE) lives in the heap,
-   which fork() copies: writes there reach only the child's copy, and the
-   store's files are closed above. Other shared mappings (e.g. a preloaded
-   library's) stay. */
-static void unmap_store(void)
-{
-    FILE *f = fopen("/proc/self/maps", "re");
-    char line[4608];
-    if (f == NULL)
-        return;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long lo, hi;
-        char perms[8];
-        const char *name = strchr(line, '/');
-        if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3 && perms[3] == 's' && name &&
-            strstr(name, "/__db.") != NULL)
-            munmap((void *)lo, hi - lo);
-    }
-    fclose(f);
-}
-
 #if defined(__SANITIZE_ADDRESS__)
 #define UV_UNDER_ASAN 1
 #elif defined(__has_feature)
@@ -108,7 +85,9 @@ static void isolate(struct uv_ctx *ctx, int sock, pid_t parent)
     ctx->store_open = 0;
     ctx->n_loaded = 0; /* the other drivers' proxies: their sockets are closed */
     ctx->log = NULL;
-    unmap_store();
+    /* the store's environment is private (DB_PRIVATE): it lives in the heap,
+       which fork() copied, so no shared region reaches the store; its files
+       were closed above */
     struct rlimit core = {0, 0}, files = {64, 64};
     setrlimit(RLIMIT_CORE, &core);
     setrlimit(RLIMIT_NOFILE, &files);

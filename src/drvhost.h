@@ -4,8 +4,8 @@
  *
  * Run right after fork(). It cuts itself off from what it inherited: every
  * descriptor but the socket (moved to 3) is closed, stdin and stdout lead to
- * /dev/null and so does stderr unless UNIVEND_DRIVER_DEBUG is set, the Berkeley
- * DB environment's regions (its __db.NNN files) are unmapped, the
+ * /dev/null and so does stderr unless UNIVEND_DRIVER_DEBUG is set (the
+ * Berkeley DB environment is private: no shared region to reach), the
  * unlocked key store is locked; it dies with its parent, may gain no
  * privileges, dumps no core and is named "uv-drv-<driver>". Then it loads
  * the driver (refusing a file whose SHA-256 is not the one expected), opens
